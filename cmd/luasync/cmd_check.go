@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/luasync/luasync/runtime/config"
+	"github.com/luasync/luasync/runtime/daemon"
+	"github.com/luasync/luasync/runtime/filter"
+)
+
+// cmdCheck validates a config and prints what run would do with it.
+func cmdCheck(args []string, stdout, _ io.Writer) error {
+	vm, cfg, err := loadConfig(args, "check")
+	if err != nil {
+		return err
+	}
+	defer vm.Close()
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	s := cfg.Settings
+	fmt.Fprintf(w, "config\t%s\n", cfg.File)
+	fmt.Fprintf(w, "inotifyMode\t%s\n", s.InotifyMode)
+	fmt.Fprintf(w, "log\t%s (level %s)\n", orDefault(s.LogFile, "stderr"), s.LogLevel)
+	fmt.Fprintf(w, "fail log\t%s\n", daemon.FailLogPath(cfg))
+	fmt.Fprintf(w, "shutdown grace\t%s\n", s.ShutdownGrace)
+	for i := range cfg.Syncs {
+		if err := printSync(w, &cfg.Syncs[i], vm.HasFilter(i)); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nconfig OK: %d sync(s)\n", len(cfg.Syncs))
+	return nil
+}
+
+func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
+	f, err := filter.New(c.FilterOptions())
+	if err != nil {
+		return usageError{fmt.Errorf("%s:%d: sync %s: %w", c.Pos.File, c.Pos.Line, c.Name, err)}
+	}
+	fmt.Fprintf(w, "\nsync %s\t(%s:%d)\n", c.Name, c.Pos.File, c.Pos.Line)
+	fmt.Fprintf(w, "  kind\t%s\n", c.Kind)
+	fmt.Fprintf(w, "  source\t%s\n", c.Source)
+	fmt.Fprintf(w, "  target\t%s\n", c.Target)
+	fmt.Fprintf(w, "  exclude\t%s\n", list(c.Exclude))
+	fmt.Fprintf(w, "  excludeFrom\t%s\n", orDefault(c.ExcludeFrom, "-"))
+	fmt.Fprintf(w, "  filter rules\t%s\n", list(c.FilterRules))
+	fmt.Fprintf(w, "  effective\t%s\n", list(f.Patterns()))
+	fmt.Fprintf(w, "  lua filter\t%t\n", luaFilter)
+	fmt.Fprintf(w, "  init\t%t\n", c.Init)
+	fmt.Fprintf(w, "  delete\t%t\n", c.Delete)
+	fmt.Fprintf(w, "  delay\t%s (max wait %s)\n", c.Delay, c.MaxWait)
+	fmt.Fprintf(w, "  workers\t%d\n", c.Workers)
+	fmt.Fprintf(w, "  batch\t%d files, %d bytes\n", c.BatchFiles, c.BatchBytes)
+	fmt.Fprintf(w, "  retry\t%d attempts, backoff %s doubling to %s\n", c.Retry.Attempts, c.Retry.Initial, c.Retry.Max)
+	return nil
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, " ")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

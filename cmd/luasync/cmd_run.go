@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/luasync/luasync/runtime/config"
+	"github.com/luasync/luasync/runtime/daemon"
+)
+
+func cmdRun(args []string, _, stderr io.Writer) error {
+	vm, cfg, err := loadConfig(args, "run")
+	if err != nil {
+		return err
+	}
+	defer vm.Close()
+	log, closeLog, err := newLogger(cfg.Settings, stderr)
+	if err != nil {
+		return usageError{err}
+	}
+	defer closeLog()
+	d, err := daemon.New(cfg, vm, log)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, stop := signalContext(log)
+	defer stop()
+	if err := d.Run(ctx); err != nil {
+		return fmt.Errorf("run %s: %w", cfg.File, err)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM; a second one
+// exits at once (the operator insists; what is pending is in memory only).
+func signalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		log.Info("signal received; draining (send it again to exit at once)", "signal", sig.String())
+		cancel()
+		sig = <-sigs
+		log.Error("second signal; exiting without draining", "signal", sig.String())
+		os.Exit(exitRuntime)
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
+}
+
+// newLogger logs to settings.logfile (appending) or to stderr.
+func newLogger(s config.Settings, stderr io.Writer) (*slog.Logger, func(), error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s.LogLevel)); err != nil {
+		return nil, nil, fmt.Errorf("settings logLevel %q: want debug, info, warn or error", s.LogLevel)
+	}
+	w, closeFn := stderr, func() {}
+	if s.LogFile != "" {
+		f, err := os.OpenFile(s.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open log file %s: %w", s.LogFile, err)
+		}
+		w, closeFn = f, func() { f.Close() }
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+	return log, closeFn, nil
+}

@@ -1,0 +1,82 @@
+package config
+
+import "time"
+
+// Config is one evaluated configuration file.
+type Config struct {
+	File     string // the config file's path, for messages
+	Settings Settings
+	Syncs    []Sync
+}
+
+// InotifyMode selects which kernel event means "content changed".
+type InotifyMode string
+
+// The modes, spelled as lsyncd spells them.
+const (
+	CloseWrite         InotifyMode = "CloseWrite"
+	Modify             InotifyMode = "Modify"
+	CloseWriteOrModify InotifyMode = "CloseWrite or Modify"
+)
+
+// Settings is lsyncd's settings{} table.
+type Settings struct {
+	LogFile        string        // "" logs to stderr
+	LogLevel       string        // debug, info, warn, error
+	StatusFile     string        // "" for none
+	StatusInterval time.Duration // how often StatusFile is rewritten
+	NoDaemon       bool          // accepted for lsyncd compatibility; luasync always runs in the foreground
+	InotifyMode    InotifyMode
+	MaxProcesses   int    // default workers per sink when a sync does not set its own
+	MaxDelays      int    // lsyncd's maxDelays: a sink takes a batch at once when this many events are pending (0: off)
+	FailLog        string // fail log path; "" picks a default next to the state dir
+	// ShutdownGrace is how long SIGTERM waits for sinks to drain what is
+	// pending before the rest is written to the fail log.
+	ShutdownGrace time.Duration
+	Pos           Pos // where settings{} was called
+}
+
+// Sync is one sync{} table: one source, its filters, and one or more sinks.
+type Sync struct {
+	Name   string // sync{ name = ... }, or "sync#N" by position
+	Kind   string // "direct" (more kinds arrive with the rsync issue)
+	Source string // absolute, cleaned
+	Target string // absolute, cleaned, for local kinds
+	// Exclude holds lsyncd-style patterns; ExcludeFrom names a file of them.
+	Exclude     []string
+	ExcludeFrom string
+	// FilterRules is lsyncd 2.2.3's filter = { "+ pat", "- pat" } list,
+	// first match wins.
+	FilterRules []string
+	// FilterFunc is true when filter = function(event) ... end; the
+	// function itself stays inside package luavm, found by Index.
+	FilterFunc bool
+	// Junk overrides the default junk patterns when non-nil (an empty,
+	// non-nil slice turns junk filtering off).
+	Junk []string
+
+	Delay      time.Duration // settle time before an event is ready
+	MaxWait    time.Duration // an event is ready after this long even if it keeps changing
+	Init       bool          // run a full sync at startup
+	Delete     bool          // propagate deletes (lsyncd: delete = true)
+	Workers    int           // batches applied at once
+	BatchFiles int           // most events in one batch
+	BatchBytes int64         // most bytes (known sizes) in one batch
+	Retry      Retry
+
+	Index int // position among the config's syncs, 0-based
+	Pos   Pos // where sync{} was called
+}
+
+// Retry is the backoff for events a sink reports as Retry.
+type Retry struct {
+	Attempts int           // attempts before an event goes to the fail log
+	Initial  time.Duration // first backoff
+	Max      time.Duration // backoff cap
+}
+
+// Pos is a position in a config file.
+type Pos struct {
+	File string
+	Line int
+}

@@ -1,0 +1,33 @@
+package config
+
+import "github.com/luasync/luasync/runtime/filter"
+
+// FilterOptions returns the static filter of s, for filter.New.
+func (s *Sync) FilterOptions() filter.Options {
+	return filter.Options{
+		Junk:        s.Junk,
+		Exclude:     s.Exclude,
+		ExcludeFrom: s.ExcludeFrom,
+		Rules:       s.FilterRules,
+	}
+}
+
+// validatePatterns compiles each pattern list on its own, so an error names
+// the key the bad pattern came from.
+func validatePatterns(p *problems, s *Sync) {
+	none := []string{}
+	lists := []struct {
+		key  string
+		opts filter.Options
+	}{
+		{"junk", filter.Options{Junk: s.Junk}},
+		{"exclude", filter.Options{Junk: none, Exclude: s.Exclude}},
+		{"excludeFrom", filter.Options{Junk: none, ExcludeFrom: s.ExcludeFrom}},
+		{"filter", filter.Options{Junk: none, Rules: s.FilterRules}},
+	}
+	for _, l := range lists {
+		if _, err := filter.New(l.opts); err != nil {
+			p.add(l.key, "%v", err)
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Kinds this build can run. The rsync kinds are parsed so their configs get
+// an honest "not supported yet" instead of an unknown-key error.
+var supportedKinds = []string{"direct"}
+
+var knownKinds = []string{"direct", "rsync", "rsyncssh"}
+
+var inotifyModes = []string{string(CloseWrite), string(Modify), string(CloseWriteOrModify)}
+
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// Validate checks everything that can be known before anything runs: kinds,
+// that each source is an existing directory, targets that would make a sync
+// feed itself, duplicate names and targets, and every number and pattern.
+//
+// Every problem is reported, so an operator fixes a config in one pass: a
+// single problem is returned as an *Error, several are joined with
+// errors.Join (each one an *Error; errors.As finds the first).
+func (c *Config) Validate() error {
+	errs := c.validateSettings()
+	if len(c.Syncs) == 0 {
+		errs = append(errs, &Error{
+			Pos: Pos{File: c.File},
+			Msg: `no sync{} found: add one, e.g. sync{ default.direct, source = "/srv/www", target = "/mnt/mirror" }`,
+		})
+	}
+	for i := range c.Syncs {
+		errs = append(errs, c.validateSync(&c.Syncs[i])...)
+	}
+	errs = append(errs, c.validateAcross()...)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// problems collects the errors of one table.
+type problems struct {
+	pos   Pos
+	table string
+	errs  []error
+}
+
+func (p *problems) add(key, format string, args ...any) {
+	p.errs = append(p.errs, &Error{Pos: p.pos, Table: p.table, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *Config) posOr(pos Pos) Pos {
+	if pos.File == "" {
+		pos.File = c.File
+	}
+	return pos
+}
+
+func (c *Config) validateSettings() []error {
+	s := &c.Settings
+	p := &problems{pos: c.posOr(s.Pos), table: "settings{}"}
+	if !slices.Contains(inotifyModes, string(s.InotifyMode)) {
+		p.add("inotifyMode", "%q is not one of %q%s", s.InotifyMode, inotifyModes, didYouMean(string(s.InotifyMode), inotifyModes))
+	}
+	if !slices.Contains(logLevels, s.LogLevel) {
+		p.add("logLevel", "%q is not one of %q%s", s.LogLevel, logLevels, didYouMean(s.LogLevel, logLevels))
+	}
+	if s.MaxProcesses < 1 {
+		p.add("maxProcesses", "%d: must be at least 1", s.MaxProcesses)
+	}
+	if s.MaxDelays < 0 {
+		p.add("maxDelays", "%d: must not be negative (0 turns it off)", s.MaxDelays)
+	}
+	if s.StatusInterval < 0 || (s.StatusInterval == 0 && s.StatusFile != "") {
+		p.add("statusInterval", "%v: must be positive", s.StatusInterval)
+	}
+	if s.ShutdownGrace < 0 {
+		p.add("shutdownGrace", "%v: must not be negative", s.ShutdownGrace)
+	}
+	return p.errs
+}
+
+func (c *Config) validateSync(s *Sync) []error {
+	p := &problems{pos: c.posOr(s.Pos), table: "sync{}"}
+	validateKind(p, s.Kind)
+	if s.Name == "" {
+		p.add("name", "must not be empty")
+	}
+	sourceOK := validateSource(p, s.Source)
+	if s.Kind == "direct" {
+		if validateLocalTarget(p, s.Target) && sourceOK {
+			validateNesting(p, s.Source, s.Target)
+		}
+	} else if s.Target == "" {
+		p.add("target", `missing: say where to mirror to, e.g. target = "/mnt/mirror"`)
+	}
+	validateTunables(p, s)
+	validatePatterns(p, s)
+	return p.errs
+}
+
+func validateKind(p *problems, kind string) {
+	switch {
+	case kind == "":
+		p.add("", "no sync kind: start the table with default.direct, e.g. sync{ default.direct, source = ..., target = ... }")
+	case slices.Contains(supportedKinds, kind):
+	case slices.Contains(knownKinds, kind):
+		p.add("", "sync kind %s is not supported yet; this build mirrors with default.direct only", kind)
+	default:
+		p.add("", "unknown sync kind %q%s", kind, didYouMean(kind, knownKinds))
+	}
+}
+
+// validateSource reports whether source is an existing directory.
+func validateSource(p *problems, source string) bool {
+	switch {
+	case source == "":
+		p.add("source", `missing: say which directory to watch, e.g. source = "/srv/www"`)
+		return false
+	case !filepath.IsAbs(source):
+		p.add("source", "%q is not an absolute path", source)
+		return false
+	}
+	fi, err := os.Stat(source)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		p.add("source", "%s does not exist", source)
+	case err != nil:
+		p.add("source", "%v", err)
+	case !fi.IsDir():
+		p.add("source", "%s is not a directory", source)
+	default:
+		return true
+	}
+	return false
+}
+
+// validateLocalTarget reports whether target is an absolute path that is a
+// directory or does not exist yet (the direct sink creates it).
+func validateLocalTarget(p *problems, target string) bool {
+	switch {
+	case target == "":
+		p.add("target", `missing: say where to mirror to, e.g. target = "/mnt/mirror"`)
+		return false
+	case !filepath.IsAbs(target):
+		p.add("target", "%q is not an absolute path", target)
+		return false
+	}
+	fi, err := os.Stat(target)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		p.add("target", "%v", err)
+		return false
+	case !fi.IsDir():
+		p.add("target", "%s exists and is not a directory", target)
+		return false
+	}
+	return true
+}
+
+// validateNesting rejects a local target that is, holds, or lies inside the
+// source, comparing paths with symlinks resolved.
+func validateNesting(p *problems, source, target string) {
+	src, dst := realPath(source), realPath(target)
+	switch {
+	case src == dst:
+		p.add("target", "%s is the source directory itself", target)
+	case within(dst, src):
+		p.add("target", "%s is inside source %s: every copy would be seen as a new change and copied again, forever", target, source)
+	case within(src, dst):
+		p.add("target", "source %s is inside target %s: mirroring would write into, and delete from, the source itself", source, target)
+	}
+}
+
+func validateTunables(p *problems, s *Sync) {
+	if s.Delay < 0 {
+		p.add("delay", "%v: must not be negative", s.Delay)
+	}
+	if s.MaxWait < 0 {
+		p.add("maxWait", "%v: must not be negative", s.MaxWait)
+	} else if s.MaxWait < s.Delay {
+		p.add("maxWait", "%v is shorter than delay %v, so events would go out before they settle; make maxWait at least delay", s.MaxWait, s.Delay)
+	}
+	if s.Workers < 1 {
+		p.add("workers", "%d: must be at least 1", s.Workers)
+	}
+	if s.BatchFiles < 1 {
+		p.add("batchFiles", "%d: must be at least 1", s.BatchFiles)
+	}
+	if s.BatchBytes < 1 {
+		p.add("batchBytes", "%d: must be at least 1", s.BatchBytes)
+	}
+	r := s.Retry
+	switch {
+	case r.Attempts < 0:
+		p.add("retry", "attempts %d: must not be negative (0 sends failures straight to the fail log)", r.Attempts)
+	case r.Attempts > 0 && r.Initial <= 0:
+		p.add("retry", "initial %v: must be positive", r.Initial)
+	case r.Attempts > 0 && r.Max < r.Initial:
+		p.add("retry", "max %v is shorter than initial %v", r.Max, r.Initial)
+	}
+}
+
+// realPath resolves symlinks in the longest existing prefix of an absolute
+// path, so a target given through a symlink is still seen inside its source.
+func realPath(path string) string {
+	p, rest := filepath.Clean(path), ""
+	for {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(r, rest)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(p, rest)
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
+
+// within reports whether the clean absolute path p is dir or lies under it.
+func within(p, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	return p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
+}

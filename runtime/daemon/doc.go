@@ -1,0 +1,14 @@
+// Package daemon wires one luasync process together: for every sync{} it
+// opens the watcher, the static filter and the Lua filter, and fans each
+// event out to one pool per sink (each with its own queue). It is the only
+// package that imports the pipeline stages; they share nothing but package
+// event.
+//
+// Start-up order matters and is the reason luasync cannot lose changes made
+// while it starts: every watch is added first, then the startup full sync
+// (a Rescan of the root) is queued, so a change made during the full sync is
+// queued behind it instead of being missed.
+//
+// Shutdown: cancelling Run's context stops the watchers, then each pool
+// drains for the grace period and persists what is left to the fail log.
+package daemon

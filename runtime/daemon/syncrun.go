@@ -1,0 +1,137 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/luasync/luasync/runtime/config"
+	"github.com/luasync/luasync/runtime/direct"
+	"github.com/luasync/luasync/runtime/event"
+	"github.com/luasync/luasync/runtime/filter"
+	"github.com/luasync/luasync/runtime/queue"
+	"github.com/luasync/luasync/runtime/sink"
+	"github.com/luasync/luasync/runtime/watch"
+)
+
+// syncRun is one sync{}: a watcher, its filters, and a pool per sink.
+type syncRun struct {
+	d       *Daemon
+	cfg     *config.Sync
+	log     *slog.Logger
+	filter  *filter.Filter
+	watcher *watch.Watcher
+	pools   []*sink.Pool
+}
+
+func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
+	f, err := filter.New(cfg.FilterOptions())
+	if err != nil {
+		return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
+	}
+	s := &syncRun{d: d, cfg: cfg, filter: f, log: d.log.With("sync", cfg.Name)}
+	target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep, Delete: cfg.Delete, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
+	}
+	s.addPool(cfg.Name+" -> "+cfg.Target, target)
+	return s, nil
+}
+
+func (s *syncRun) addPool(name string, target sink.Sink) {
+	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait, BatchFiles: s.cfg.BatchFiles,
+		BatchBytes: s.cfg.BatchBytes, MaxPending: s.d.cfg.Settings.MaxDelays})
+	s.pools = append(s.pools, sink.NewPool(target, q, sink.Options{
+		Name:    name,
+		Workers: s.cfg.Workers,
+		Retry:   sink.Retry{Attempts: s.cfg.Retry.Attempts, Initial: s.cfg.Retry.Initial, Max: s.cfg.Retry.Max},
+		Grace:   s.d.cfg.Settings.ShutdownGrace,
+		FailLog: s.d.fails,
+		Logger:  s.d.log,
+	}))
+}
+
+// open adds the watches for the whole source tree.
+func (s *syncRun) open() error {
+	if err := checkSource(s.cfg.Source); err != nil {
+		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
+	}
+	w, err := watch.Open(s.cfg.Source, watch.Options{Mode: watchMode(s.d.cfg.Settings.InotifyMode),
+		Skip: s.filter.Skip, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
+	}
+	s.watcher = w
+	s.log.Info("watching", "source", s.cfg.Source, "directories", w.Watches())
+	return nil
+}
+
+func (s *syncRun) close() {
+	if s.watcher != nil {
+		s.watcher.Close()
+	}
+}
+
+// run routes the watcher's events to every pool until ctx is done, then
+// routes what the watcher had already read, so nothing read is dropped.
+func (s *syncRun) run(ctx context.Context) error {
+	events := make(chan event.Event, 4096)
+	werr := make(chan error, 1)
+	go func() {
+		werr <- s.watcher.Run(ctx, events)
+		close(events)
+	}()
+	for ev := range events {
+		s.route(ev)
+	}
+	if err := <-werr; err != nil {
+		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
+	}
+	return nil
+}
+
+// route applies the Lua filter and hands the event to every sink's pool.
+func (s *syncRun) route(ev event.Event) {
+	if ev.Op != event.Rescan && !s.luaKeeps(ev) {
+		if ev.Op != event.Move || s.filter.Skip(ev.From, ev.IsDir) {
+			return
+		}
+		// The new name is filtered out: to the target the old name is gone.
+		ev = event.Event{Op: event.Delete, Path: ev.From, IsDir: ev.IsDir}
+	}
+	for _, p := range s.pools {
+		p.Add(ev)
+	}
+}
+
+// keep is the sinks' view of the filters, used by full syncs.
+func (s *syncRun) keep(rel string, isDir bool) bool {
+	if s.filter.Skip(rel, isDir) {
+		return false
+	}
+	return s.luaKeeps(event.Event{Op: event.Create, Path: rel, IsDir: isDir})
+}
+
+// luaKeeps asks the sync's Lua filter function, if it has one. A filter that
+// errors keeps the event: syncing too much is recoverable, losing is not.
+func (s *syncRun) luaKeeps(ev event.Event) bool {
+	if !s.d.vm.HasFilter(s.cfg.Index) {
+		return true
+	}
+	keep, err := s.d.vm.Filter(context.Background(), s.cfg.Index, ev)
+	if err != nil {
+		s.log.Warn("lua filter failed; keeping the event", "event", ev.String(), "err", err)
+		return true
+	}
+	return keep
+}
+
+func watchMode(m config.InotifyMode) watch.Mode {
+	switch m {
+	case config.Modify:
+		return watch.Modify
+	case config.CloseWriteOrModify:
+		return watch.CloseWriteOrModify
+	}
+	return watch.CloseWrite
+}

@@ -1,0 +1,149 @@
+package event
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Op is what happened to a path.
+type Op uint8
+
+// The ops, weakest first. The order matters only for String and for tests;
+// merging is defined by package queue.
+const (
+	// Attrib: mode, owner or times changed; content did not.
+	Attrib Op = iota + 1
+	// Modify: content changed (close-write or modify, per inotifyMode).
+	Modify
+	// Create: the path appeared, and the target is known not to hold it yet.
+	// Only a Create may vanish when merged with a later Delete.
+	Create
+	// Delete: the path is gone; a directory goes with everything under it.
+	Delete
+	// Move: From was renamed to Path inside the source. A sink renames on the
+	// target and then syncs Path as for Modify.
+	Move
+	// Rescan: make the target's subtree at Path identical to the source's,
+	// deletes included (Path "" is the whole tree). The watcher emits it on a
+	// queue overflow; the daemon emits it for the startup sync.
+	Rescan
+)
+
+var opNames = [...]string{"", "Attrib", "Modify", "Create", "Delete", "Move", "Rescan"}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) && o != 0 {
+		return opNames[o]
+	}
+	return fmt.Sprintf("Op(%d)", uint8(o))
+}
+
+// ParseOp is the inverse of Op.String.
+func ParseOp(s string) (Op, error) {
+	for i, n := range opNames {
+		if n != "" && n == s {
+			return Op(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown event op %q", s)
+}
+
+// Event is one change under a sync's source.
+type Event struct {
+	Op    Op
+	Path  string // relative to the source root; "" is the root
+	From  string // Move only: the old path
+	IsDir bool
+	// Size is the file's size when the watcher knew it cheaply (0 if not);
+	// the queue uses it for byte limits on batches, nothing else.
+	Size int64
+}
+
+func (e Event) String() string {
+	kind := "file"
+	if e.IsDir {
+		kind = "dir"
+	}
+	if e.Op == Move {
+		return fmt.Sprintf("%s %s %q -> %q", e.Op, kind, e.From, e.Path)
+	}
+	return fmt.Sprintf("%s %s %q", e.Op, kind, e.Path)
+}
+
+// Batch is what a sink applies in one go, in order: a path's parent
+// directory's create comes before it, and a batch never holds two events with
+// the same Path.
+type Batch []Event
+
+// Outcome is a sink's verdict on one event of a batch.
+type Outcome uint8
+
+const (
+	// OK: applied; the event leaves the system.
+	OK Outcome = iota
+	// Retry: a transient failure; re-queue with backoff.
+	Retry
+	// Fail: will not succeed by retrying; write it to the fail log.
+	Fail
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OK:
+		return "ok"
+	case Retry:
+		return "retry"
+	case Fail:
+		return "fail"
+	}
+	return fmt.Sprintf("Outcome(%d)", uint8(o))
+}
+
+// Result is a sink's report on one event; Err says why for Retry and Fail.
+type Result struct {
+	Event   Event
+	Outcome Outcome
+	Err     error
+}
+
+// Parent returns the parent of a relative path ("" for a top-level entry and
+// for the root itself).
+func Parent(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// Join joins a relative directory and a name.
+func Join(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// Within reports whether p is dir or lies under it. Every path is within
+// the root "".
+func Within(p, dir string) bool {
+	if dir == "" {
+		return true
+	}
+	return p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
+}
+
+// Rebase moves p from under oldDir to under newDir; p must be Within oldDir.
+func Rebase(p, oldDir, newDir string) string {
+	if p == oldDir {
+		return newDir
+	}
+	rest := p[len(oldDir):]
+	if oldDir == "" {
+		rest = "/" + p
+	}
+	if newDir == "" {
+		return rest[1:]
+	}
+	return newDir + rest
+}

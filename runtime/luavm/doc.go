@@ -1,0 +1,46 @@
+// Package luavm is the Lua side of luasync, and the only package that
+// imports gopher-lua. Load evaluates a config file once into a
+// *config.Config, which package config validates and package daemon runs.
+// The returned VM keeps the Lua state with the functions the config defined
+// (filter = function(event) ... end) and serves calls to them.
+//
+// # The config language
+//
+// A config is Lua in the shape lsyncd users know:
+//
+//	settings {
+//		logfile = "/var/log/luasync.log", statusFile = "/run/luasync.status",
+//		statusInterval = 10, nodaemon = true, inotifyMode = "CloseWrite",
+//		maxProcesses = 2, maxDelays = 0, logLevel = "info",
+//		failLog = "/var/lib/luasync/fail.log", shutdownGrace = 5,
+//	}
+//	sync {
+//		default.direct,               -- or direct; default.rsync and default.rsyncssh parse but do not validate yet
+//		source = "/srv/www", target = "/mnt/mirror/www", name = "www",
+//		exclude = { "*.log", "/cache/" }, excludeFrom = "/etc/luasync/www.exclude",
+//		filter = { "+ /public/***", "- *" },    -- or filter = function(event) return ... end
+//		delay = 0.1, maxWait = 2, init = true, delete = true,
+//		workers = 2, batchFiles = 1000, batchBytes = 67108864,
+//		junk = { ".*.swp" },                    -- false: no junk filter
+//		retry = { attempts = 5, initial = 1, max = 60 },
+//	}
+//
+// lsyncd 2.0's settings = { ... } and settings.key = value work too. Times
+// are seconds (fractions allowed) or Go duration strings ("500ms"). Positional
+// tables in sync{} are layers, as in lsyncd: their keys fill in what the sync
+// does not set. An unknown key, a wrong type or a misspelt default.xyz is an
+// error naming the file, line and key, with a "did you mean" when one is
+// close. Lua 5.2's table.pack, table.unpack, rawlen and load(string) are
+// provided; lsyncd.log(level, ...) logs through slog; os.exit is refused.
+//
+// # Concurrency
+//
+// The state is owned by one goroutine, the one in VM.Run. Other goroutines
+// (one watcher per sync) call VM.Filter, which sends a request to it and
+// waits for the answer; each call runs under a timeout set with SetContext,
+// so a runaway filter function is interrupted rather than stalling the sync.
+// The event a filter function receives is described in event.go. What the
+// function returns decides: false or nil (or no value at all) drops the
+// event; anything else keeps it, including 0 and "", which Lua counts as
+// true. An error or a timeout keeps the event and is reported to the caller.
+package luavm

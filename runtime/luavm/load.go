@@ -1,0 +1,150 @@
+package luavm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luasync/luasync/runtime/config"
+)
+
+// loadTimeout bounds the evaluation of a config file, so a config stuck in
+// an endless loop fails `luasync check` instead of hanging it. Tests shrink
+// it.
+var loadTimeout = 30 * time.Second
+
+// Load evaluates the config file at path once and returns the VM that keeps
+// its Lua functions, and the config with defaults applied. The config is not
+// validated: call Validate on it.
+//
+// Relative paths in the config (source, a direct target, excludeFrom,
+// logfile, statusFile, failLog) resolve against the directory of the config
+// file, not the working directory. lsyncd configs use absolute paths, which
+// mean the same either way; resolving relative ones this way lets an example
+// config with source = "www" work wherever it is checked out.
+//
+// Every error about the config's content is a *config.Error naming the file
+// and line.
+func Load(path string) (*VM, *config.Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	return LoadString(path, string(src))
+}
+
+// LoadString is Load for a config held in memory (tests, the built-in
+// quick-start config). name is used in messages, and its directory (against
+// the working directory, if relative) resolves relative paths.
+func LoadString(name, src string) (*VM, *config.Config, error) {
+	base, err := filepath.Abs(filepath.Dir(name))
+	if err != nil {
+		return nil, nil, fmt.Errorf("load config %s: %w", name, err)
+	}
+	ld := &loader{file: name, base: base, settings: config.Defaults()}
+	L := lua.NewState()
+	vm, cfg, err := ld.run(L, src)
+	if err != nil {
+		L.Close()
+		return nil, nil, err
+	}
+	return vm, cfg, nil
+}
+
+// loader is the state of one evaluation, used only while it runs.
+type loader struct {
+	file     string // as given, for messages
+	base     string // absolute directory relative paths resolve against
+	settings config.Settings
+	hasPos   bool // settings.Pos is set
+	decls    []*syncDecl
+	layers   map[*lua.LTable]string // the built-in layer tables and their kinds
+	done     bool                   // the file has run; sync{} and settings{} are closed
+}
+
+// checkLoading rejects sync{} and settings{} once the file has run (from a
+// filter function, say), where they could no longer take effect.
+func (ld *loader) checkLoading(L *lua.LState, table string) {
+	if ld.done {
+		raise(L, &config.Error{Pos: callerPos(L, ld.file), Table: table, Msg: "may only be used while the config loads, not from a function called later"})
+	}
+}
+
+func (ld *loader) run(L *lua.LState, src string) (*VM, *config.Config, error) {
+	ld.install(L)
+	fn, err := L.Load(strings.NewReader(src), ld.file)
+	if err != nil {
+		return nil, nil, loadError(err, ld.file)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+	defer cancel()
+	L.SetContext(ctx)
+	L.Push(fn)
+	err = L.PCall(0, 0, nil)
+	L.RemoveContext()
+	if err != nil {
+		return nil, nil, ld.runError(ctx, err)
+	}
+	ld.done = true
+	cfg := ld.config()
+	return newVM(L, cfg, ld.decls), cfg, nil
+}
+
+// runError reports a failed evaluation; running out of time gets a message
+// of its own, at the line where the config was stopped.
+func (ld *loader) runError(ctx context.Context, err error) error {
+	e, ok := loadError(err, ld.file).(*config.Error)
+	if ok && ctx.Err() != nil {
+		e.Msg = fmt.Sprintf("the config did not finish within %v (an endless loop?)", loadTimeout)
+	}
+	if !ok {
+		return err
+	}
+	return e
+}
+
+// config builds the result once the whole file has run, so settings{} may
+// come after the sync{} calls whose defaults it changes.
+func (ld *loader) config() *config.Config {
+	cfg := &config.Config{File: ld.file, Settings: ld.settings}
+	for i, d := range ld.decls {
+		s := config.Sync{Index: i, Pos: d.pos, Kind: d.kind}
+		s.ApplyDefaults(cfg.Settings)
+		for _, apply := range d.apply {
+			apply(&s)
+		}
+		if !d.keys["maxWait"] && s.MaxWait < s.Delay {
+			// delay = 15 alone means "wait 15 s", not "15 s, but at most 2".
+			s.MaxWait = s.Delay
+		}
+		s.Source = ld.resolve(s.Source)
+		s.ExcludeFrom = ld.resolve(s.ExcludeFrom)
+		if s.Kind == "direct" {
+			s.Target = ld.resolve(s.Target)
+		}
+		cfg.Syncs = append(cfg.Syncs, s)
+	}
+	return cfg
+}
+
+// resolve makes a config path absolute and clean; "" stays "".
+func (ld *loader) resolve(p string) string {
+	if p == "" {
+		return ""
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(ld.base, p)
+	}
+	return filepath.Clean(p)
+}

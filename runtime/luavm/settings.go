@@ -1,0 +1,156 @@
+package luavm
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/luasync/luasync/runtime/config"
+)
+
+// settingsKeys are the keys of settings{}, as lsyncd spells them.
+var settingsKeys = map[string]func(ld *loader, v lua.LValue) error{
+	"logfile":        pathSetting(func(s *config.Settings) *string { return &s.LogFile }),
+	"statusFile":     pathSetting(func(s *config.Settings) *string { return &s.StatusFile }),
+	"failLog":        pathSetting(func(s *config.Settings) *string { return &s.FailLog }),
+	"statusInterval": durationSetting(func(s *config.Settings) *time.Duration { return &s.StatusInterval }),
+	"shutdownGrace":  durationSetting(func(s *config.Settings) *time.Duration { return &s.ShutdownGrace }),
+	"maxProcesses":   intSetting(func(s *config.Settings) *int { return &s.MaxProcesses }),
+	"maxDelays":      intSetting(func(s *config.Settings) *int { return &s.MaxDelays }),
+	"nodaemon": func(ld *loader, v lua.LValue) (err error) {
+		ld.settings.NoDaemon, err = toBool(v)
+		return err
+	},
+	"logLevel": func(ld *loader, v lua.LValue) (err error) {
+		ld.settings.LogLevel, err = toString(v)
+		return err
+	},
+	"inotifyMode": func(ld *loader, v lua.LValue) error {
+		s, err := toString(v)
+		ld.settings.InotifyMode = config.InotifyMode(s)
+		return err
+	},
+}
+
+// lsyncdOnlySettings are lsyncd settings luasync does not have; they get a
+// plain explanation instead of "unknown key".
+var lsyncdOnlySettings = []string{"insist", "pidfile", "logident", "logfacility"}
+
+func pathSetting(field func(*config.Settings) *string) func(*loader, lua.LValue) error {
+	return func(ld *loader, v lua.LValue) error {
+		s, err := toString(v)
+		*field(&ld.settings) = ld.resolve(s)
+		return err
+	}
+}
+
+func durationSetting(field func(*config.Settings) *time.Duration) func(*loader, lua.LValue) error {
+	return func(ld *loader, v lua.LValue) error {
+		d, err := toDuration(v)
+		*field(&ld.settings) = d
+		return err
+	}
+}
+
+func intSetting(field func(*config.Settings) *int) func(*loader, lua.LValue) error {
+	return func(ld *loader, v lua.LValue) error {
+		n, err := toInt(v)
+		*field(&ld.settings) = n
+		return err
+	}
+}
+
+// installSettings provides settings in all three lsyncd spellings:
+// settings{ ... } (lsyncd 2.1+), settings = { ... } (lsyncd 2.0) and
+// settings.key = value. The global settings is a proxy table with __call
+// and __newindex; it lives in _G's __index, not in _G itself, so that the
+// assignment settings = { ... } reaches _G's __newindex instead of
+// replacing it.
+func (ld *loader) installSettings(L *lua.LState) {
+	shadow := L.NewTable() // what the config set, for reading back
+	proxy := L.NewTable()
+	pmt := L.NewTable()
+	pmt.RawSetString("__index", shadow)
+	pmt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+		ld.settingsTable(L, L.Get(2), shadow)
+		return 0
+	}))
+	pmt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		pos := ld.settingsPos(L)
+		ld.settingsKey(L, pos, L.Get(2), L.Get(3), shadow)
+		return 0
+	}))
+	proxy.Metatable = pmt
+
+	globals := L.NewTable()
+	globals.RawSetString("settings", proxy)
+	gmt := L.NewTable()
+	gmt.RawSetString("__index", globals)
+	gmt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		if k := L.Get(2); lua.LVAsString(k) == "settings" {
+			ld.settingsTable(L, L.Get(3), shadow)
+		} else {
+			L.RawSet(L.CheckTable(1), k, L.Get(3))
+		}
+		return 0
+	}))
+	L.G.Global.Metatable = gmt
+}
+
+// settingsPos records where settings were first given and returns where the
+// current call is.
+func (ld *loader) settingsPos(L *lua.LState) config.Pos {
+	ld.checkLoading(L, "settings{}")
+	pos := callerPos(L, ld.file)
+	if !ld.hasPos {
+		ld.settings.Pos, ld.hasPos = pos, true
+	}
+	return pos
+}
+
+func (ld *loader) settingsTable(L *lua.LState, v lua.LValue, shadow *lua.LTable) {
+	pos := ld.settingsPos(L)
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: wantError("a table: settings{ logfile = ... }", v).Error()})
+	}
+	keys, err := stringKeys(t)
+	if err != nil {
+		raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: err.Error()})
+	}
+	for _, k := range keys {
+		ld.settingsKey(L, pos, lua.LString(k), t.RawGetString(k), shadow)
+	}
+}
+
+func (ld *loader) settingsKey(L *lua.LState, pos config.Pos, k, v lua.LValue, shadow *lua.LTable) {
+	key, ok := k.(lua.LString)
+	if !ok {
+		raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: fmt.Sprintf("unexpected key %s", describe(k))})
+	}
+	fail := func(msg string) {
+		raise(L, &config.Error{Pos: pos, Table: "settings{}", Key: string(key), Msg: msg})
+	}
+	set, known := settingsKeys[string(key)]
+	switch {
+	case slices.Contains(lsyncdOnlySettings, string(key)):
+		fail("lsyncd's " + string(key) + " setting is not supported by luasync; remove it")
+	case !known:
+		fail("unknown key" + suggestion(string(key), slices.Sorted(maps.Keys(settingsKeys))))
+	}
+	if err := set(ld, v); err != nil {
+		fail(err.Error())
+	}
+	shadow.RawSet(key, v)
+}
+
+// suggestion formats config.Suggest as a message suffix.
+func suggestion(word string, choices []string) string {
+	if s := config.Suggest(word, choices); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}

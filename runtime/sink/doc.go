@@ -1,0 +1,18 @@
+// Package sink runs a Sink (something that applies batches of events: the
+// direct mirror, rsync, a plugin) behind its own queue and worker pool.
+//
+// A Pool owns one queue (package queue, behind the Queue interface here) and
+// one dispatcher loop. The loop hands every ready batch to a free worker, so
+// batches are small when the sink is idle and large when it is busy; the queue
+// guarantees that two batches in flight never touch the same path. Each event
+// in a batch comes back OK (dropped), Retry (re-queued with exponential
+// backoff until the retry budget is spent) or Fail; what is not applied is
+// appended to the fail log before it is forgotten.
+//
+// Shutdown (the Run context is cancelled): the pool stops waiting for settle
+// times, keeps applying for up to the grace period, then cancels what is in
+// flight and writes everything still pending or unapplied to the fail log.
+// It never drops an event.
+//
+// Time comes from a Clock so tests drive it by hand.
+package sink

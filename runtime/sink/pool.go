@@ -1,0 +1,199 @@
+package sink
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/luasync/luasync/runtime/event"
+	"github.com/luasync/luasync/runtime/faillog"
+)
+
+// Options configures a Pool.
+type Options struct {
+	Name    string // for logs and the fail log, e.g. "www->/srv/mirror"
+	Workers int    // batches applied at once; < 1 means 1
+	Retry   Retry
+	Grace   time.Duration // how long shutdown keeps applying before persisting the rest
+	Clock   Clock         // nil = SystemClock
+	FailLog FailLog       // required: where unapplied events go
+	Logger  *slog.Logger  // nil = slog.Default()
+}
+
+// Stats are a pool's counters since it started.
+type Stats struct {
+	Added, Applied, Retried, Failed, Batches uint64
+	Pending, InFlight                        int
+}
+
+// Pool feeds one Sink from one Queue with a fixed number of workers.
+type Pool struct {
+	opts Options
+	sink Sink
+	log  *slog.Logger
+
+	mu       sync.Mutex // guards q and stopping
+	q        Queue
+	stopping bool
+
+	wake chan struct{} // an event was added; capacity 1
+	done chan struct{} // a worker finished a batch
+
+	added, applied, retried, failed, batches atomic.Uint64
+}
+
+type job struct {
+	batch   event.Batch
+	started time.Time
+}
+
+// NewPool returns a pool that applies q's batches to s.
+func NewPool(s Sink, q Queue, opts Options) *Pool {
+	if opts.Workers < 1 {
+		opts.Workers = 1
+	}
+	if opts.Retry.Attempts < 1 {
+		opts.Retry.Attempts = 1
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Pool{opts: opts, sink: s, q: q, log: opts.Logger.With("sink", opts.Name),
+		wake: make(chan struct{}, 1), done: make(chan struct{}, opts.Workers)}
+}
+
+// Name is the pool's name.
+func (p *Pool) Name() string { return p.opts.Name }
+
+// Add queues an event. It never blocks on the sink.
+func (p *Pool) Add(ev event.Event) {
+	p.mu.Lock()
+	p.q.Push(ev, p.opts.Clock.Now())
+	p.mu.Unlock()
+	p.added.Add(1)
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stats returns the pool's counters.
+func (p *Pool) Stats() Stats {
+	p.mu.Lock()
+	pending, inflight := p.q.Len(), p.q.InFlight()
+	p.mu.Unlock()
+	return Stats{Added: p.added.Load(), Applied: p.applied.Load(), Retried: p.retried.Load(),
+		Failed: p.failed.Load(), Batches: p.batches.Load(), Pending: pending, InFlight: inflight}
+}
+
+// Run applies batches until ctx is cancelled, then drains for up to the
+// grace period and persists the rest to the fail log. It returns nil once
+// every event was applied or written to the fail log.
+func (p *Pool) Run(ctx context.Context) error {
+	applyCtx, cancelApply := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelApply()
+	jobs := make(chan job, p.opts.Workers)
+	var wg sync.WaitGroup
+	for range p.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				p.finish(j, p.sink.Apply(applyCtx, j.batch))
+				p.done <- struct{}{}
+			}
+		}()
+	}
+	busy := p.dispatch(ctx, jobs)
+	cancelApply()
+	for ; busy > 0; busy-- {
+		<-p.done
+	}
+	close(jobs)
+	wg.Wait()
+	return p.persistPending()
+}
+
+// dispatch is the pool's loop. It returns, with the number of workers still
+// busy, when shutdown has either drained everything or run out of grace.
+func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
+	var timerC, graceC <-chan time.Time
+	stopTimer := func() bool { return false }
+	ctxDone := ctx.Done()
+	for {
+		pending, next, hasNext := p.takeReady(jobs, &busy)
+		if ctxDone == nil && pending == 0 && busy == 0 {
+			return 0
+		}
+		stopTimer()
+		timerC = nil
+		if hasNext {
+			timerC, stopTimer = p.opts.Clock.NewTimer(max(next.Sub(p.opts.Clock.Now()), 0))
+		}
+		select {
+		case <-ctxDone:
+			ctxDone = nil
+			p.beginShutdown()
+			graceC, _ = p.opts.Clock.NewTimer(p.opts.Grace)
+		case <-graceC:
+			stopTimer()
+			p.log.Warn("shutdown grace period over; writing what is left to the fail log",
+				"grace", p.opts.Grace, "in_flight_batches", busy)
+			return busy
+		case <-p.done:
+			busy--
+		case <-p.wake:
+		case <-timerC:
+		}
+	}
+}
+
+// takeReady hands ready batches to free workers and reports what is left.
+func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Time, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.opts.Clock.Now()
+	if p.stopping {
+		p.q.Flush()
+	}
+	for *busy < p.opts.Workers {
+		b := p.q.Take(now)
+		if len(b) == 0 {
+			break
+		}
+		*busy++
+		p.batches.Add(1)
+		jobs <- job{batch: b, started: now} // never blocks: capacity is Workers
+	}
+	next, ok = p.q.NextReady(now)
+	return p.q.Len(), next, ok
+}
+
+func (p *Pool) beginShutdown() {
+	p.mu.Lock()
+	p.stopping = true
+	n := p.q.Len() + p.q.InFlight()
+	p.mu.Unlock()
+	p.log.Info("draining before exit", "events", n, "grace", p.opts.Grace)
+}
+
+// persistPending writes whatever the queue still holds to the fail log.
+func (p *Pool) persistPending() error {
+	p.mu.Lock()
+	left := p.q.Drain()
+	p.mu.Unlock()
+	if len(left) == 0 {
+		return nil
+	}
+	now := p.opts.Clock.Now()
+	entries := make([]faillog.Entry, len(left))
+	for i, ev := range left {
+		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: "not applied before shutdown"}
+	}
+	return p.writeFailed(entries)
+}

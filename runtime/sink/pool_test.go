@@ -1,0 +1,273 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/luasync/luasync/runtime/event"
+	"github.com/luasync/luasync/runtime/faillog"
+	"github.com/luasync/luasync/runtime/queue"
+)
+
+// scriptedSink records batches and answers per path from a script; a path
+// not in the script is OK. If gate is set, Apply waits for it (or ctx).
+type scriptedSink struct {
+	mu      sync.Mutex
+	batches []event.Batch
+	script  map[string][]event.Outcome // consumed one answer per attempt
+	gate    chan struct{}
+	started chan struct{} // one send per Apply call, before the gate
+	applied chan struct{}
+}
+
+func newScriptedSink() *scriptedSink {
+	return &scriptedSink{script: map[string][]event.Outcome{}, started: make(chan struct{}, 1000),
+		applied: make(chan struct{}, 1000)}
+}
+
+func (s *scriptedSink) Apply(ctx context.Context, b event.Batch) []event.Result {
+	s.started <- struct{}{}
+	if s.gate != nil {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.batches = append(s.batches, b)
+	out := make([]event.Result, len(b))
+	for i, ev := range b {
+		out[i] = event.Result{Event: ev}
+		if ctx.Err() != nil {
+			out[i].Outcome, out[i].Err = event.Retry, ctx.Err()
+		} else if answers := s.script[ev.Path]; len(answers) > 0 {
+			out[i].Outcome, out[i].Err = answers[0], errors.New("scripted")
+			s.script[ev.Path] = answers[1:]
+		}
+	}
+	s.applied <- struct{}{}
+	return out
+}
+
+func (s *scriptedSink) seen() []event.Batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]event.Batch(nil), s.batches...)
+}
+
+type fixture struct {
+	pool   *Pool
+	sink   *scriptedSink
+	clock  *manualClock
+	fails  *faillog.Log
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newFixture(t *testing.T, s *scriptedSink, qopts queue.Options, workers int) *fixture {
+	t.Helper()
+	fails, err := faillog.Open(filepath.Join(t.TempDir(), "fail.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := newManualClock()
+	p := NewPool(s, queue.New(qopts), Options{Name: "test", Workers: workers, Clock: clock, FailLog: fails,
+		Retry: Retry{Attempts: 3, Initial: time.Second, Max: 4 * time.Second}, Grace: 10 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fixture{pool: p, sink: s, clock: clock, fails: fails, cancel: cancel, done: make(chan error, 1)}
+	go func() { f.done <- p.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-f.done })
+	return f
+}
+
+// waitApplied waits for the sink to have applied n batches in all.
+func (f *fixture) waitApplied(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for len(f.sink.seen()) < n {
+		select {
+		case <-f.sink.applied:
+		case <-deadline:
+			t.Fatalf("sink applied %d batches, want %d", len(f.sink.seen()), n)
+		}
+	}
+}
+
+func (f *fixture) failed(t *testing.T) []faillog.Entry {
+	t.Helper()
+	e, err := f.fails.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func modify(p string) event.Event { return event.Event{Op: event.Modify, Path: p} }
+
+// TestPoolBatchesUnderLoad: an idle sink gets an event as soon as it is
+// ready; what arrives while the only worker is busy goes out as one batch.
+func TestPoolBatchesUnderLoad(t *testing.T) {
+	s := newScriptedSink()
+	s.gate = make(chan struct{})
+	f := newFixture(t, s, queue.Options{}, 1)
+	f.pool.Add(modify("first"))
+	<-s.started // the only worker is now busy
+	for i := range 100 {
+		f.pool.Add(modify("later" + string(rune('a'+i%26)) + string(rune('a'+i/26))))
+	}
+	close(s.gate)
+	f.waitApplied(t, 2)
+	b := s.seen()
+	if len(b[0]) != 1 || b[0][0].Path != "first" {
+		t.Fatalf("first batch = %v, want just the first event", b[0])
+	}
+	if len(b) != 2 || len(b[1]) != 100 {
+		t.Fatalf("got %d batches (second of %d events), want the 100 later events in one batch", len(b), len(b[1]))
+	}
+}
+
+// TestPoolWaitsForTheSettleTime: with a delay, nothing ships until the
+// clock passes it.
+func TestPoolWaitsForTheSettleTime(t *testing.T) {
+	s := newScriptedSink()
+	f := newFixture(t, s, queue.Options{Delay: time.Second}, 2)
+	f.pool.Add(modify("x"))
+	time.Sleep(50 * time.Millisecond) // give a wrong pool the chance to ship early
+	if n := len(s.seen()); n != 0 {
+		t.Fatalf("applied %d batches before the settle time", n)
+	}
+	f.clock.Advance(time.Second)
+	f.waitApplied(t, 1)
+}
+
+// TestPoolRetriesWithBackoff: a Retry goes back to the queue and is applied
+// again once its backoff has passed.
+func TestPoolRetriesWithBackoff(t *testing.T) {
+	s := newScriptedSink()
+	s.script["flaky"] = []event.Outcome{event.Retry, event.Retry}
+	f := newFixture(t, s, queue.Options{}, 1)
+	f.pool.Add(modify("flaky"))
+	f.waitApplied(t, 1)
+	f.clock.Advance(time.Second) // first backoff: Initial
+	f.waitApplied(t, 2)
+	f.clock.Advance(2 * time.Second) // second: doubled
+	f.waitApplied(t, 3)
+	if st := f.pool.Stats(); st.Applied != 1 || st.Retried != 2 || st.Failed != 0 {
+		t.Fatalf("stats = %+v, want 1 applied after 2 retries", st)
+	}
+	if e := f.failed(t); len(e) != 0 {
+		t.Fatalf("fail log = %+v, want empty", e)
+	}
+}
+
+// TestPoolFailLogsWhatItCannotApply: after the retry budget, and at once for
+// a Fail, the event is in the fail log (fsynced) and counted.
+func TestPoolFailLogsWhatItCannotApply(t *testing.T) {
+	s := newScriptedSink()
+	s.script["hopeless"] = []event.Outcome{event.Retry, event.Retry, event.Retry}
+	s.script["broken"] = []event.Outcome{event.Fail}
+	f := newFixture(t, s, queue.Options{}, 1)
+	f.pool.Add(modify("hopeless"))
+	f.pool.Add(modify("broken"))
+	for range 4 {
+		f.clock.Advance(4 * time.Second)
+		time.Sleep(10 * time.Millisecond)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(f.failed(t)) < 2 && time.Now().Before(deadline) {
+		f.clock.Advance(4 * time.Second)
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := map[string]int{}
+	for _, e := range f.failed(t) {
+		got[e.Event.Path] = e.Attempts
+	}
+	if got["hopeless"] != 3 || got["broken"] != 1 || len(got) != 2 {
+		t.Fatalf("fail log attempts by path = %v, want hopeless:3 broken:1", got)
+	}
+}
+
+// TestPoolShutdownDrainsPending: events still settling when the pool is
+// told to stop are applied during the grace period, not written off.
+func TestPoolShutdownDrainsPending(t *testing.T) {
+	s := newScriptedSink()
+	f := newFixture(t, s, queue.Options{Delay: time.Hour}, 2)
+	for _, p := range []string{"a", "b", "c"} {
+		f.pool.Add(modify(p))
+	}
+	f.cancel()
+	if err := <-f.done; err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	f.done <- nil // for Cleanup
+	if st := f.pool.Stats(); st.Applied != 3 {
+		t.Fatalf("applied %d of 3 pending events at shutdown", st.Applied)
+	}
+	if e := f.failed(t); len(e) != 0 {
+		t.Fatalf("fail log = %+v, want empty after a full drain", e)
+	}
+}
+
+// TestPoolShutdownPersistsAfterGrace: a sink that does not finish within
+// the grace period is cancelled; everything not applied is in the fail log
+// and Run still returns nil.
+func TestPoolShutdownPersistsAfterGrace(t *testing.T) {
+	s := newScriptedSink()
+	s.gate = make(chan struct{}) // never opened: Apply blocks until cancelled
+	f := newFixture(t, s, queue.Options{}, 1)
+	f.pool.Add(modify("in-flight"))
+	<-s.started
+	f.pool.Add(modify("pending"))
+	f.cancel()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(f.done) == 0 && time.Now().Before(deadline) {
+		f.clock.Advance(time.Second) // past the grace period
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := <-f.done; err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	f.done <- nil
+	got := map[string]bool{}
+	for _, e := range f.failed(t) {
+		got[e.Event.Path] = true
+	}
+	if !got["in-flight"] || !got["pending"] {
+		t.Fatalf("fail log holds %v; want both the cancelled and the pending event", got)
+	}
+}
+
+// TestPoolCompactsTheFailLogAfterAFullSync: a root Rescan that succeeds
+// covers every older fail log entry of its sink.
+func TestPoolCompactsTheFailLogAfterAFullSync(t *testing.T) {
+	s := newScriptedSink()
+	f := newFixture(t, s, queue.Options{}, 1)
+	old := faillog.Entry{Time: f.clock.Now().Add(-time.Hour), Sink: "test", Event: modify("old")}
+	other := faillog.Entry{Time: f.clock.Now().Add(-time.Hour), Sink: "another", Event: modify("old")}
+	if err := f.fails.Append(old, other); err != nil {
+		t.Fatal(err)
+	}
+	f.pool.Add(event.Event{Op: event.Rescan, IsDir: true})
+	f.waitApplied(t, 1)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(f.failed(t)) != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e := f.failed(t); len(e) != 1 || e[0].Sink != "another" {
+		t.Fatalf("fail log after full sync = %+v, want only the other sink's entry", e)
+	}
+}
+
+func TestBackoffDoublesUpToMax(t *testing.T) {
+	r := Retry{Initial: time.Second, Max: 5 * time.Second}
+	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 5 * time.Second, 50: 5 * time.Second} {
+		if got := r.Backoff(n); got != want {
+			t.Errorf("Backoff(%d) = %s, want %s", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package sink
+
+import (
+	"errors"
+	"fmt"
+
+	"time"
+
+	"github.com/luasync/luasync/runtime/event"
+	"github.com/luasync/luasync/runtime/faillog"
+)
+
+// finish records a batch's results: OK events are done, Retry events go back
+// to the queue with backoff (or to the fail log once the budget is spent or
+// the pool is stopping), Fail events go to the fail log.
+func (p *Pool) finish(j job, results []event.Result) {
+	results = complete(j.batch, results)
+	now := p.opts.Clock.Now()
+	var failed []faillog.Entry
+	rootRescanOK := false
+	p.mu.Lock()
+	for _, r := range results {
+		switch r.Outcome {
+		case event.OK:
+			p.applied.Add(1)
+			rootRescanOK = rootRescanOK || (r.Event.Op == event.Rescan && r.Event.Path == "")
+		case event.Retry:
+			n := p.q.Attempts(r.Event.Path) + 1
+			if p.stopping || n >= p.opts.Retry.Attempts {
+				failed = append(failed, p.entry(r, n, now))
+				continue
+			}
+			p.retried.Add(1)
+			wait := p.opts.Retry.Backoff(n)
+			p.log.Warn("will retry", "event", r.Event.String(), "attempt", n, "in", wait, "err", r.Err)
+			p.q.Requeue(r.Event, now.Add(wait))
+		default:
+			failed = append(failed, p.entry(r, 1, now))
+		}
+	}
+	p.q.Done(j.batch)
+	p.mu.Unlock()
+	if len(failed) > 0 {
+		if err := p.writeFailed(failed); err != nil {
+			p.log.Error("fail log write failed; events stay queued", "err", err)
+		}
+	}
+	if rootRescanOK {
+		p.compact(j)
+	}
+}
+
+// complete guards against a sink that returned fewer results than events:
+// anything unreported is retried, never silently dropped.
+func complete(b event.Batch, results []event.Result) []event.Result {
+	if len(results) == len(b) {
+		return results
+	}
+	out := make([]event.Result, len(b))
+	for i, ev := range b {
+		if i < len(results) && results[i].Event.Path == ev.Path {
+			out[i] = results[i]
+			continue
+		}
+		out[i] = event.Result{Event: ev, Outcome: event.Retry, Err: errors.New("sink returned no result for this event")}
+	}
+	return out
+}
+
+func (p *Pool) entry(r event.Result, attempts int, now time.Time) faillog.Entry {
+	reason := "failed"
+	if r.Err != nil {
+		reason = r.Err.Error()
+	}
+	p.log.Error("giving up; writing to the fail log", "event", r.Event.String(), "attempts", attempts, "err", r.Err)
+	return faillog.Entry{Time: now, Sink: p.opts.Name, Event: r.Event, Attempts: attempts, Reason: reason}
+}
+
+// writeFailed appends entries to the fail log. If that fails the events go
+// back to the queue (after the longest backoff) rather than being lost.
+func (p *Pool) writeFailed(entries []faillog.Entry) error {
+	err := p.opts.FailLog.Append(entries...)
+	if err == nil {
+		p.failed.Add(uint64(len(entries)))
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopping {
+		for _, e := range entries {
+			p.log.Error("LOST: could not write to the fail log at shutdown", "event", e.Event.String(), "reason", e.Reason)
+		}
+		return fmt.Errorf("persist %d events of %s: %w", len(entries), p.opts.Name, err)
+	}
+	notBefore := p.opts.Clock.Now().Add(p.opts.Retry.Max)
+	for _, e := range entries {
+		p.q.Requeue(e.Event, notBefore)
+	}
+	return err
+}
+
+// compact drops fail log entries that a successful full sync has covered.
+func (p *Pool) compact(j job) {
+	n, err := p.opts.FailLog.Compact(p.opts.Name, j.started)
+	if err != nil {
+		p.log.Error("compact fail log", "err", err)
+		return
+	}
+	if n > 0 {
+		p.log.Info("full sync covered fail log entries; removed them", "entries", n)
+	}
+}

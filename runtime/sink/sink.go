@@ -1,0 +1,75 @@
+package sink
+
+import (
+	"context"
+	"time"
+
+	"github.com/luasync/luasync/runtime/event"
+	"github.com/luasync/luasync/runtime/faillog"
+)
+
+// Sink applies batches. Apply is called from several workers at once with
+// batches that share no path, and returns one Result per event, in order.
+type Sink interface {
+	Apply(ctx context.Context, b event.Batch) []event.Result
+}
+
+// Queue is the per-sink merging queue (implemented by package queue). It is
+// not safe for concurrent use; the pool serialises access.
+type Queue interface {
+	Push(ev event.Event, now time.Time)
+	Requeue(ev event.Event, notBefore time.Time)
+	Take(now time.Time) event.Batch
+	Done(b event.Batch)
+	NextReady(now time.Time) (time.Time, bool)
+	Len() int
+	InFlight() int
+	Attempts(path string) int
+	Drain() []event.Event
+	Flush()
+}
+
+// FailLog is where unapplied events go (implemented by package faillog).
+type FailLog interface {
+	Append(entries ...faillog.Entry) error
+	Compact(sink string, before time.Time) (int, error)
+}
+
+// Clock is the pool's source of time.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a channel that receives once after d, and a stop func.
+	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// NewTimer wraps time.NewTimer.
+func (SystemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
+}
+
+// Retry is the backoff policy for events a sink reports as Retry.
+type Retry struct {
+	Attempts int           // attempts in all before the fail log; < 1 means 1
+	Initial  time.Duration // first backoff
+	Max      time.Duration // cap
+}
+
+// Backoff is the wait before attempt n+1 after n failed attempts (n >= 1):
+// Initial doubled n-1 times, capped at Max.
+func (r Retry) Backoff(n int) time.Duration {
+	d := r.Initial
+	for i := 1; i < n && d < r.Max; i++ {
+		d *= 2
+	}
+	if r.Max > 0 && d > r.Max {
+		d = r.Max
+	}
+	return d
+}
