@@ -37,19 +37,23 @@ func cmdRun(args []string, _, stderr io.Writer) error {
 	return nil
 }
 
-// signalContext is cancelled by the first SIGINT or SIGTERM; a second one
-// exits at once (the operator insists; what is pending is in memory only).
+// signalContext is cancelled by the first SIGINT or SIGTERM. A later SIGINT
+// (Ctrl-C pressed again) exits at once; a repeated SIGTERM does not, since
+// tools such as timeout(1) deliver it twice and must still get a drain.
 func signalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		sig := <-sigs
-		log.Info("signal received; draining (send it again to exit at once)", "signal", sig.String())
+		log.Info("signal received; draining (press Ctrl-C again to exit at once)", "signal", sig.String())
 		cancel()
-		sig = <-sigs
-		log.Error("second signal; exiting without draining", "signal", sig.String())
-		os.Exit(exitRuntime)
+		for sig := range sigs {
+			if sig == os.Interrupt {
+				log.Error("second interrupt; exiting without draining")
+				os.Exit(exitRuntime)
+			}
+		}
 	}()
 	return ctx, func() { signal.Stop(sigs); cancel() }
 }

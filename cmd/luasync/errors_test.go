@@ -80,7 +80,7 @@ func TestWatchLimitReached(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit status %d, want 1 (a runtime failure); output:\n%s", code, out)
 	}
-	for _, w := range []string{"max_user_watches", "directories", "sysctl"} {
+	for _, w := range []string{"user.max_inotify_watches", "allows 5", "about 52 directories", "sysctl"} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("watch limit message does not mention %q:\n%s", w, out)
 		}

@@ -101,6 +101,7 @@ func (p *Pool) writeFailed(entries []faillog.Entry) error {
 
 // compact drops fail log entries that a successful full sync has covered.
 func (p *Pool) compact(j job) {
+	p.log.Info("full sync complete", "took", p.opts.Clock.Now().Sub(j.started).Round(time.Millisecond))
 	n, err := p.opts.FailLog.Compact(p.opts.Name, j.started)
 	if err != nil {
 		p.log.Error("compact fail log", "err", err)
