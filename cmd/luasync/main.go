@@ -35,6 +35,7 @@ type verb struct {
 
 var verbs = []verb{
 	{"run", "CONFIG", "watch and mirror as CONFIG says, in the foreground, until SIGINT/SIGTERM", cmdRun},
+	{"sync", "CONFIG", "make every target identical to its source once, then exit (no watching)", cmdSync},
 	{"check", "CONFIG", "validate CONFIG and print the resolved plan; changes nothing", cmdCheck},
 	{"version", "", "print the version", cmdVersion},
 }

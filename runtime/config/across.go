@@ -24,43 +24,67 @@ func (c *Config) validateAcross() []error {
 		}
 		names[s.Name] = s
 	}
-	local := c.localSyncs()
+	local := c.localTargets()
 	for i, a := range local {
 		for _, b := range local[:i] {
 			if msg := targetClash(a, b); msg != "" {
-				add(a, "target", "%s (the sync{} at %s)", msg, c.posOr(b.Pos))
+				add(a.s, targetKeyOf(a), "%s (the sync{} at %s)", msg, c.posOr(b.s.Pos))
 			}
 		}
 	}
-	for _, s := range c.loopingSyncs(local) {
-		add(s, "target", "%s is inside the source of another sync{} that, directly or through others, mirrors back into %s: the syncs would copy each other's changes forever", s.Target, s.Source)
+	for _, t := range c.loopingSyncs(local) {
+		add(t.s, targetKeyOf(t), "%s is inside the source of another sync{} that, directly or through others, mirrors back into %s: the syncs would copy each other's changes forever", t.target, t.s.Source)
 	}
 	return errs
 }
 
-// localSyncs returns the syncs whose source and target are local paths
-// worth comparing.
-func (c *Config) localSyncs() []*Sync {
-	var out []*Sync
+// localTarget is one local directory a sync writes into: a direct sync's
+// target, or a local target of an rsync sync.
+type localTarget struct {
+	s      *Sync
+	target string
+}
+
+// localTargets returns the local targets worth comparing, by sync.
+func (c *Config) localTargets() []localTarget {
+	var out []localTarget
 	for i := range c.Syncs {
 		s := &c.Syncs[i]
-		if s.Kind == "direct" && s.Source != "" && s.Target != "" {
-			out = append(out, s)
+		if s.Source == "" {
+			continue
+		}
+		switch {
+		case s.Kind == "direct" && s.Target != "":
+			out = append(out, localTarget{s, s.Target})
+		case s.Kind == "rsync":
+			for _, p := range rsyncTargetPaths(s) {
+				out = append(out, localTarget{s, p})
+			}
 		}
 	}
 	return out
 }
 
+// targetKeyOf names the key a local target came from, for messages.
+func targetKeyOf(t localTarget) string {
+	if t.s.Kind == "rsync" && t.s.Target == "" {
+		return "targets"
+	}
+	return "target"
+}
+
 // targetClash explains why a and b cannot share their targets, or returns "".
-func targetClash(a, b *Sync) string {
-	ta, tb := realPath(a.Target), realPath(b.Target)
+func targetClash(a, b localTarget) string {
+	ta, tb := realPath(a.target), realPath(b.target)
 	switch {
+	case ta == tb && a.s == b.s:
+		return "" // listed twice in one sync: reported on its own
 	case ta == tb:
-		return fmt.Sprintf("%s is also the target of another sync", a.Target)
-	case within(ta, tb) && deletesOver(b, tb, ta):
-		return fmt.Sprintf("%s is inside the target %s of another sync, whose deletes would remove what this one writes", a.Target, b.Target)
-	case within(tb, ta) && deletesOver(a, ta, tb):
-		return fmt.Sprintf("%s holds the target %s of another sync, and this sync's deletes would remove what that one writes", a.Target, b.Target)
+		return fmt.Sprintf("%s is also the target of another sync", a.target)
+	case within(ta, tb) && deletesOver(b.s, tb, ta):
+		return fmt.Sprintf("%s is inside the target %s of another sync, whose deletes would remove what this one writes", a.target, b.target)
+	case within(tb, ta) && deletesOver(a.s, ta, tb):
+		return fmt.Sprintf("%s holds the target %s of another sync, and this sync's deletes would remove what that one writes", a.target, b.target)
 	}
 	return ""
 }
@@ -79,24 +103,25 @@ func deletesOver(outer *Sync, outerTarget, inner string) bool {
 	return !f.Skip(strings.TrimPrefix(inner[len(outerTarget):], "/"), true)
 }
 
-// loopingSyncs returns the syncs on a cycle of "mirrors into the source of".
-func (c *Config) loopingSyncs(local []*Sync) []*Sync {
-	feeds := func(a, b *Sync) bool { return within(realPath(a.Target), realPath(b.Source)) }
-	var out []*Sync
-	for _, start := range local {
-		seen := map[*Sync]bool{}
-		stack := []*Sync{start}
-		for len(stack) > 0 && !seen[start] {
-			s := stack[len(stack)-1]
+// loopingSyncs returns the local targets on a cycle of "mirrors into the
+// source of".
+func (c *Config) loopingSyncs(local []localTarget) []localTarget {
+	feeds := func(a, b localTarget) bool { return a.s != b.s && within(realPath(a.target), realPath(b.s.Source)) }
+	var out []localTarget
+	for i, start := range local {
+		seen := map[int]bool{}
+		stack := []int{i}
+		for len(stack) > 0 && !seen[i] {
+			cur := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			for _, next := range local {
-				if next != s && !seen[next] && feeds(s, next) {
-					seen[next] = true
-					stack = append(stack, next)
+			for j, next := range local {
+				if !seen[j] && feeds(local[cur], next) {
+					seen[j] = true
+					stack = append(stack, j)
 				}
 			}
 		}
-		if seen[start] {
+		if seen[i] {
 			out = append(out, start)
 		}
 	}

@@ -39,9 +39,28 @@ type Settings struct {
 // Sync is one sync{} table: one source, its filters, and one or more sinks.
 type Sync struct {
 	Name   string // sync{ name = ... }, or "sync#N" by position
-	Kind   string // "direct" (more kinds arrive with the rsync issue)
+	Kind   string // "direct", "rsync" or "rsyncssh" (default.direct, ...)
 	Source string // absolute, cleaned
-	Target string // absolute, cleaned, for local kinds
+	// Target is target = ...: for direct, an absolute, cleaned directory;
+	// for rsync, as rsync takes a destination ("host::module/path",
+	// "rsync://user@host:port/module", "user@host:/path", or a local
+	// directory, made absolute and cleaned). RsyncTargets lists every
+	// target of a sync.
+	Target string
+	// Targets is luasync's targets = { ... } for default.rsync: more
+	// targets in the same syntax as Target, each with its own sink, queue
+	// and workers, so a slow or dead one never holds back the others.
+	Targets []string
+	// Host and TargetDir are default.rsyncssh's host = "[user@]host" and
+	// targetdir = "/path" (relative paths are below the login's home).
+	Host      string
+	TargetDir string
+	// Rsync is the rsync = { ... } table of default.rsync and
+	// default.rsyncssh.
+	Rsync RsyncConfig
+	// SSH is the ssh = { ... } table: the remote shell for ssh targets
+	// (default.rsyncssh, and default.rsync targets written host:path).
+	SSH SSHConfig
 	// Exclude holds lsyncd-style patterns; ExcludeFrom names a file of them.
 	Exclude     []string
 	ExcludeFrom string

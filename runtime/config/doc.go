@@ -4,5 +4,6 @@
 // Validate checks everything that can be checked before anything runs, so a
 // mistake is reported with its file, line and key and exit status 2. Validate
 // compiles each sync's patterns with package filter, so a bad pattern is
-// reported before the daemon starts.
+// reported before the daemon starts, and reads rsync targets, flags and
+// password files with package rsync's own parsers and checks.
 package config

@@ -8,10 +8,7 @@ import (
 	"slices"
 )
 
-// Kinds this build can run. The rsync kinds are parsed so their configs get
-// an honest "not supported yet" instead of an unknown-key error.
-var supportedKinds = []string{"direct"}
-
+// knownKinds are the sync kinds, as default.<kind> names them.
 var knownKinds = []string{"direct", "rsync", "rsyncssh"}
 
 var inotifyModes = []string{string(CloseWrite), string(Modify), string(CloseWriteOrModify)}
@@ -95,12 +92,13 @@ func (c *Config) validateSync(s *Sync) []error {
 		p.add("name", "must not be empty")
 	}
 	sourceOK := validateSource(p, s.Source)
-	if s.Kind == "direct" {
+	switch s.Kind {
+	case "direct":
 		if validateLocalTarget(p, s.Target) && sourceOK {
 			validateNesting(p, s.Source, s.Target)
 		}
-	} else if s.Target == "" {
-		p.add("target", `missing: say where to mirror to, e.g. target = "/mnt/mirror"`)
+	case "rsync", "rsyncssh":
+		validateRsync(p, s, sourceOK)
 	}
 	validateTunables(p, s)
 	validatePatterns(p, s)
@@ -110,10 +108,8 @@ func (c *Config) validateSync(s *Sync) []error {
 func validateKind(p *problems, kind string) {
 	switch {
 	case kind == "":
-		p.add("", "no sync kind: start the table with default.direct, e.g. sync{ default.direct, source = ..., target = ... }")
-	case slices.Contains(supportedKinds, kind):
+		p.add("", "no sync kind: start the table with default.direct, default.rsync or default.rsyncssh, e.g. sync{ default.direct, source = ..., target = ... }")
 	case slices.Contains(knownKinds, kind):
-		p.add("", "sync kind %s is not supported yet; this build mirrors with default.direct only", kind)
 	default:
 		p.add("", "unknown sync kind %q%s", kind, didYouMean(kind, knownKinds))
 	}

@@ -56,8 +56,6 @@ func TestValidateErrors(t *testing.T) {
 			[]string{"test.lua: no sync{} found"}},
 		{"no kind", func(t *testing.T, c *Config) { c.Syncs[0].Kind = "" },
 			[]string{"test.lua:7: sync{}: no sync kind", "default.direct"}},
-		{"rsync kind", func(t *testing.T, c *Config) { c.Syncs[0].Kind = "rsync" },
-			[]string{"test.lua:7: sync{}: sync kind rsync is not supported yet"}},
 		{"unknown kind", func(t *testing.T, c *Config) { c.Syncs[0].Kind = "direkt" },
 			[]string{`unknown sync kind "direkt"`, `did you mean "direct"`}},
 		{"missing source", func(t *testing.T, c *Config) { c.Syncs[0].Source = "" },

@@ -48,7 +48,11 @@ func FailLogPath(cfg *config.Config) string {
 	if cfg.Settings.FailLog != "" {
 		return cfg.Settings.FailLog
 	}
-	return filepath.Join(filepath.Dir(cfg.File), "luasync.fail.log")
+	p := filepath.Join(filepath.Dir(cfg.File), "luasync.fail.log")
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // Run watches every sync's source and applies changes until ctx is

@@ -68,10 +68,7 @@ sync { default.direct, source = %q, target = %q, delay = 0, init = false }`, fil
 		if wait := time.Until(begin.Add(time.Duration(i) * tick)); wait > 0 {
 			time.Sleep(wait)
 		}
-		if err := os.WriteFile(filepath.Join(src, "out", fmt.Sprintf("f%06d", i)), payload, 0o644); err != nil {
-			b.Fatal(err)
-		}
-		closed[i] = time.Now()
+		closed[i] = writeAndClose(b, filepath.Join(src, "out", fmt.Sprintf("f%06d", i)), payload)
 	}
 	lat := arrived.collect(b, n, closed)
 	cancel()
@@ -79,6 +76,23 @@ sync { default.direct, source = %q, target = %q, delay = 0, init = false }`, fil
 		b.Fatal(err)
 	}
 	return lat
+}
+
+// writeAndClose writes a file and returns the time just before its close:
+// the close is what luasync reacts to (IN_CLOSE_WRITE).
+func writeAndClose(b *testing.B, path string, data []byte) time.Time {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := f.Write(data); err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now()
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return at
 }
 
 type arrivals struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/filter"
 	"github.com/luasync/luasync/runtime/queue"
+	"github.com/luasync/luasync/runtime/rsync"
 	"github.com/luasync/luasync/runtime/sink"
 	"github.com/luasync/luasync/runtime/watch"
 )
@@ -22,6 +23,12 @@ type syncRun struct {
 	filter  *filter.Filter
 	watcher *watch.Watcher
 	pools   []*sink.Pool
+	sinks   []namedSink // the same sinks as pools, for one-shot full syncs
+}
+
+type namedSink struct {
+	name string
+	sink.Sink
 }
 
 func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
@@ -30,15 +37,46 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 	}
 	s := &syncRun{d: d, cfg: cfg, filter: f, log: d.log.With("sync", cfg.Name)}
-	target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep, Delete: cfg.Delete, Logger: s.log})
-	if err != nil {
-		return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
+	if cfg.Kind == "direct" {
+		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep, Delete: cfg.Delete, Logger: s.log})
+		if err != nil {
+			return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
+		}
+		s.addPool(cfg.Name+" -> "+cfg.Target, target)
+		return s, nil
 	}
-	s.addPool(cfg.Name+" -> "+cfg.Target, target)
+	for _, raw := range cfg.RsyncTargets() {
+		target, err := s.newRsync(raw)
+		if err != nil {
+			return nil, fmt.Errorf("sync %s: target %s: %w", cfg.Name, raw, err)
+		}
+		s.addPool(cfg.Name+" -> "+target.String(), target)
+	}
+	if len(s.pools) == 0 {
+		return nil, fmt.Errorf("sync %s: kind %q has no target", cfg.Name, cfg.Kind)
+	}
 	return s, nil
 }
 
+// newRsync builds one rsync sink; every target of a sync gets its own, with
+// its own queue and pool, so a slow target never holds back another.
+func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
+	t, err := rsync.ParseTarget(raw)
+	if err != nil {
+		return nil, err
+	}
+	c := s.cfg
+	return rsync.New(rsync.Options{
+		Source: c.Source, Target: t, Binary: c.Rsync.Binary, Args: c.Rsync.Args, Port: c.Rsync.Port,
+		PasswordFile: c.Rsync.PasswordFile, Timeout: c.Rsync.Timeout, Rsh: c.Rsync.Rsh,
+		SSH: rsync.SSHOptions(c.SSH), Delete: c.Delete, Excludes: s.filter.Patterns(),
+		Keep: s.keep, WalkForKeep: s.d.vm.HasFilter(c.Index) || len(c.FilterOptions().Regex) > 0,
+		Logger: s.log,
+	})
+}
+
 func (s *syncRun) addPool(name string, target sink.Sink) {
+	s.sinks = append(s.sinks, namedSink{name, target})
 	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait, BatchFiles: s.cfg.BatchFiles,
 		BatchBytes: s.cfg.BatchBytes, MaxPending: s.d.cfg.Settings.MaxDelays})
 	s.pools = append(s.pools, sink.NewPool(target, q, sink.Options{

@@ -178,12 +178,13 @@ sync{
 		t.Errorf("settings Pos = %v, want line 2", st.Pos)
 	}
 	s := cfg.Syncs[0]
-	if s.Kind != "rsync" || s.Target != "backup::www" || s.Source != "/var/www" {
+	if s.Kind != "rsync" || s.Target != "backup::www" || s.Source != "/var/www" ||
+		!reflect.DeepEqual(s.Rsync.Args, []string{"--archive", "--compress"}) {
 		t.Errorf("sync = %+v", s)
 	}
 	err = cfg.Validate()
-	if err == nil || !strings.Contains(err.Error(), "/etc/lsyncd.conf:8: sync{}: sync kind rsync is not supported yet") {
-		t.Errorf("Validate() = %v, want the rsync kind rejected at line 8", err)
+	if want := `/etc/lsyncd.conf:8: sync{} key "source": /var/www does not exist`; err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v, want only %q", err, want)
 	}
 }
 

@@ -15,7 +15,7 @@
 //		failLog = "/var/lib/luasync/fail.log", shutdownGrace = 5,
 //	}
 //	sync {
-//		default.direct,               -- or direct; default.rsync and default.rsyncssh parse but do not validate yet
+//		default.direct,               -- or direct
 //		source = "/srv/www", target = "/mnt/mirror/www", name = "www",
 //		exclude = { "*.log", "/cache/" }, excludeFrom = "/etc/luasync/www.exclude",
 //		filter = { "+ /public/***", "- *" },    -- or filter = function(event) return ... end
@@ -24,6 +24,31 @@
 //		junk = { ".*.swp" },                    -- false: no junk filter
 //		retry = { attempts = 5, initial = 1, max = 60 },
 //	}
+//	sync {
+//		default.rsync,                -- every key above, plus:
+//		source = "/srv/www",
+//		target = "backup::www",       -- or "rsync://user@host:port/module/path", "user@host:/path", "/local"
+//		targets = { "web2::www", "/mnt/copy" },  -- luasync: more targets, each with its own queue and workers
+//		rsync = {
+//			archive = true, compress = true, checksum = false, whole_file = false, perms = true,
+//			owner = true, group = true, times = true, links = true, hard_links = false, acls = false,
+//			xattrs = false, sparse = false, inplace = false, update = false, bwlimit = 1000,
+//			temp_dir = "/var/tmp", chmod = "D2775,F664", chown = "www:www", rsync_path = "rsync",
+//			binary = "/usr/bin/rsync", password_file = "/etc/rsync.pass", port = 873, timeout = 30,
+//			rsh = "ssh -p 2222", _extra = { "--info=stats1" },
+//		},
+//	}
+//	sync {
+//		default.rsyncssh, source = "/srv/www", host = "deploy@web1", targetdir = "/srv/www",
+//		ssh = { port = 22, identityFile = "/root/.ssh/id_ed25519", binary = "/usr/bin/ssh",
+//			options = { StrictHostKeyChecking = "yes" }, _extra = { "-4" } },
+//	}
+//
+// rsync = { ... } takes lsyncd's keys; config.RsyncConfig says how they
+// become rsync's flags (archive is true unless set false; a false links,
+// perms, times, group, owner or whole_file becomes --no-...). Relative
+// local targets, password_file and identityFile resolve against the
+// config's directory, like every path below.
 //
 // lsyncd 2.0's settings = { ... } and settings.key = value work too. Times
 // are seconds (fractions allowed) or Go duration strings ("500ms"). Positional

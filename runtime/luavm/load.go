@@ -13,6 +13,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/luasync/luasync/runtime/config"
+	"github.com/luasync/luasync/runtime/rsync"
 )
 
 // loadTimeout bounds the evaluation of a config file, so a config stuck in
@@ -130,12 +131,37 @@ func (ld *loader) config() *config.Config {
 		}
 		s.Source = ld.resolve(s.Source)
 		s.ExcludeFrom = ld.resolve(s.ExcludeFrom)
-		if s.Kind == "direct" {
-			s.Target = ld.resolve(s.Target)
-		}
+		ld.resolveTargets(&s)
 		cfg.Syncs = append(cfg.Syncs, s)
 	}
 	return cfg
+}
+
+// resolveTargets resolves the local paths of a sync's targets and the
+// files its rsync and ssh tables name; remote targets stay as written. A
+// binary is resolved only when it is a path: a bare name is for PATH.
+func (ld *loader) resolveTargets(s *config.Sync) {
+	switch s.Kind {
+	case "direct":
+		s.Target = ld.resolve(s.Target)
+		return
+	case "rsync":
+		if rsync.IsLocal(s.Target) {
+			s.Target = ld.resolve(s.Target)
+		}
+		for i, t := range s.Targets {
+			if rsync.IsLocal(t) {
+				s.Targets[i] = ld.resolve(t)
+			}
+		}
+	}
+	s.Rsync.PasswordFile = ld.resolve(s.Rsync.PasswordFile)
+	s.SSH.IdentityFile = ld.resolve(s.SSH.IdentityFile)
+	for _, bin := range []*string{&s.Rsync.Binary, &s.SSH.Binary} {
+		if strings.Contains(*bin, "/") {
+			*bin = ld.resolve(*bin)
+		}
+	}
 }
 
 // resolve makes a config path absolute and clean; "" stays "".

@@ -135,16 +135,6 @@ func (d *syncDecl) parseKey(key string, v lua.LValue) error {
 	if parse, ok := syncKeys[key]; ok {
 		return parse(d, v)
 	}
-	if slices.Contains(rsyncKeys, key) {
-		if d.kind == "rsync" || d.kind == "rsyncssh" {
-			return nil // that kind is rejected by Validate for now
-		}
-		msg := "belongs to default.rsync and default.rsyncssh syncs"
-		if d.kind != "" {
-			msg += ", not default." + d.kind
-		}
-		return fmt.Errorf("%s", msg)
-	}
 	if msg, ok := notYet[key]; ok {
 		return fmt.Errorf("%s", msg)
 	}

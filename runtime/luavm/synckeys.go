@@ -1,7 +1,10 @@
 package luavm
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -30,22 +33,41 @@ var syncKeys = map[string]syncKeyParser{
 	"junk":         junkKey,
 	"filter":       filterKey,
 	"retry":        retryKey,
+	"rsync":        forKinds(rsyncKey, "rsync", "rsyncssh"),
+	"ssh":          forKinds(sshKey, "rsync", "rsyncssh"),
+	"targets":      forKinds(listKey(func(s *config.Sync, v []string) { s.Targets = v }), "rsync"),
+	"host":         forKinds(stringKey(func(s *config.Sync, v string) { s.Host = v }), "rsyncssh"),
+	"targetdir":    forKinds(stringKey(func(s *config.Sync, v string) { s.TargetDir = v }), "rsyncssh"),
 }
 
-// rsyncKeys belong to default.rsync and default.rsyncssh. They are accepted
-// for those kinds so such a config reaches Validate's honest "not supported
-// yet" rather than failing on the first rsync = { ... }.
-var rsyncKeys = []string{"rsync", "host", "targetdir", "ssh"}
+// forKinds limits a key to some sync kinds, saying which when it is used
+// with another.
+func forKinds(parse syncKeyParser, kinds ...string) syncKeyParser {
+	return func(d *syncDecl, v lua.LValue) error {
+		if slices.Contains(kinds, d.kind) {
+			return parse(d, v)
+		}
+		msg := "belongs to default." + strings.Join(kinds, " and default.") + " syncs"
+		if d.kind != "" {
+			msg += ", not default." + d.kind
+		}
+		return errors.New(msg)
+	}
+}
 
-const noActions = "lsyncd's Lua actions (onCreate, onModify, ...) are not supported yet; luasync mirrors with default.direct"
+const noActions = "lsyncd's Lua actions (onCreate, onModify, ...) are not supported yet; luasync mirrors with default.direct, default.rsync and default.rsyncssh"
 
 // notYet are lsyncd sync{} keys luasync does not have, with what to do.
 var notYet = map[string]string{
 	"onAttrib": noActions, "onCreate": noActions, "onModify": noActions, "onDelete": noActions,
 	"onMove": noActions, "onStartup": noActions, "action": noActions, "collect": noActions,
-	"prepare":    noActions,
-	"filterFrom": "filterFrom is not supported yet; list the rules in filter = { ... }",
-	"maxDelays":  "maxDelays is a settings{} key in luasync, not a per-sync one",
+	"prepare":     noActions,
+	"filterFrom":  "filterFrom is not supported yet; list the rules in filter = { ... }",
+	"maxDelays":   "maxDelays is a settings{} key in luasync, not a per-sync one",
+	"rsyncOpts":   "rsyncOpts is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
+	"rsyncOps":    "rsyncOps is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
+	"rsyncBinary": "rsyncBinary is lsyncd 2.0's; use rsync = { binary = ... }",
+	"xargs":       "lsyncd's xargs = { ... } is not needed: luasync deletes through rsync itself",
 }
 
 func stringKey(set func(*config.Sync, string)) syncKeyParser {

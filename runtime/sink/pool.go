@@ -34,9 +34,14 @@ type Pool struct {
 	sink Sink
 	log  *slog.Logger
 
-	mu       sync.Mutex // guards q and stopping
+	mu       sync.Mutex // guards q, stopping and recoverAt
 	q        Queue
 	stopping bool
+	// recoverAt, when set, is when to queue a full sync because events
+	// that failed transiently went to the fail log: the target is likely
+	// back by then, and the full sync brings it level (and compacts the
+	// fail log) without waiting for a restart.
+	recoverAt time.Time
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
@@ -160,6 +165,10 @@ func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Tim
 	now := p.opts.Clock.Now()
 	if p.stopping {
 		p.q.Flush()
+	} else if !p.recoverAt.IsZero() && !now.Before(p.recoverAt) {
+		p.recoverAt = time.Time{}
+		p.log.Info("queueing a full sync to recover what went to the fail log")
+		p.q.Push(event.Event{Op: event.Rescan, Path: "", IsDir: true}, now)
 	}
 	for *busy < p.opts.Workers {
 		b := p.q.Take(now)
@@ -171,6 +180,9 @@ func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Tim
 		jobs <- job{batch: b, started: now} // never blocks: capacity is Workers
 	}
 	next, ok = p.q.NextReady(now)
+	if !p.stopping && !p.recoverAt.IsZero() && (!ok || p.recoverAt.Before(next)) {
+		next, ok = p.recoverAt, true
+	}
 	return p.q.Len(), next, ok
 }
 

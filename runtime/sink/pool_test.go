@@ -98,6 +98,19 @@ func (f *fixture) waitApplied(t *testing.T, n int) {
 	}
 }
 
+// waitRetried waits until the pool has re-queued n events, so that a test
+// advances the clock only after the backoff was computed.
+func (f *fixture) waitRetried(t *testing.T, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for f.pool.Stats().Retried < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("pool retried %d events, want %d", f.pool.Stats().Retried, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func (f *fixture) failed(t *testing.T) []faillog.Entry {
 	t.Helper()
 	e, err := f.fails.Load()
@@ -153,10 +166,21 @@ func TestPoolRetriesWithBackoff(t *testing.T) {
 	f := newFixture(t, s, queue.Options{}, 1)
 	f.pool.Add(modify("flaky"))
 	f.waitApplied(t, 1)
-	f.clock.Advance(time.Second) // first backoff: Initial
+	f.waitRetried(t, 1)
+	f.clock.Advance(time.Second - time.Nanosecond)
+	time.Sleep(20 * time.Millisecond) // a wrong pool would retry before the backoff ends
+	if n := len(s.seen()); n != 1 {
+		t.Fatalf("retried before the backoff ended: %d batches", n)
+	}
+	f.clock.Advance(time.Nanosecond) // first backoff: Initial
 	f.waitApplied(t, 2)
+	f.waitRetried(t, 2)
 	f.clock.Advance(2 * time.Second) // second: doubled
 	f.waitApplied(t, 3)
+	deadline := time.Now().Add(30 * time.Second)
+	for f.pool.Stats().Applied == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if st := f.pool.Stats(); st.Applied != 1 || st.Retried != 2 || st.Failed != 0 {
 		t.Fatalf("stats = %+v, want 1 applied after 2 retries", st)
 	}
@@ -174,13 +198,9 @@ func TestPoolFailLogsWhatItCannotApply(t *testing.T) {
 	f := newFixture(t, s, queue.Options{}, 1)
 	f.pool.Add(modify("hopeless"))
 	f.pool.Add(modify("broken"))
-	for range 4 {
-		f.clock.Advance(4 * time.Second)
-		time.Sleep(10 * time.Millisecond)
-	}
 	deadline := time.Now().Add(30 * time.Second)
 	for len(f.failed(t)) < 2 && time.Now().Before(deadline) {
-		f.clock.Advance(4 * time.Second)
+		f.clock.Advance(time.Second) // the recovery full sync comes 4 s after; look before it
 		time.Sleep(10 * time.Millisecond)
 	}
 	got := map[string]int{}
@@ -269,5 +289,35 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 		if got := r.Backoff(n); got != want {
 			t.Errorf("Backoff(%d) = %s, want %s", n, got, want)
 		}
+	}
+}
+
+// TestPoolRecoversWhatItGaveUpOn: once transient failures have sent events
+// to the fail log, the pool queues a full sync after Retry.Max; when it
+// succeeds (the target is back), the fail log is compacted: a target that
+// was down catches up without a restart.
+func TestPoolRecoversWhatItGaveUpOn(t *testing.T) {
+	s := newScriptedSink()
+	s.script["down"] = []event.Outcome{event.Retry, event.Retry, event.Retry}
+	f := newFixture(t, s, queue.Options{}, 1)
+	f.pool.Add(modify("down"))
+	deadline := time.Now().Add(30 * time.Second)
+	for len(f.failed(t)) == 0 && time.Now().Before(deadline) {
+		f.clock.Advance(time.Second)
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(f.failed(t)) != 1 {
+		t.Fatalf("fail log = %+v, want the event that ran out of retries", f.failed(t))
+	}
+	for len(f.failed(t)) != 0 && time.Now().Before(deadline) {
+		f.clock.Advance(time.Second) // toward Retry.Max (4 s): the recovery full sync
+		time.Sleep(5 * time.Millisecond)
+	}
+	if e := f.failed(t); len(e) != 0 {
+		t.Fatalf("fail log after recovery = %+v, want empty", e)
+	}
+	last := s.seen()[len(s.seen())-1]
+	if len(last) != 1 || last[0].Op != event.Rescan || last[0].Path != "" {
+		t.Fatalf("last batch = %v, want the recovery full sync", last)
 	}
 }

@@ -28,6 +28,9 @@ func (p *Pool) finish(j job, results []event.Result) {
 			n := p.q.Attempts(r.Event.Path) + 1
 			if p.stopping || n >= p.opts.Retry.Attempts {
 				failed = append(failed, p.entry(r, n, now))
+				if !p.stopping && p.recoverAt.IsZero() {
+					p.recoverAt = now.Add(p.opts.Retry.Max)
+				}
 				continue
 			}
 			p.retried.Add(1)
@@ -40,6 +43,7 @@ func (p *Pool) finish(j job, results []event.Result) {
 	}
 	p.q.Done(j.batch)
 	p.mu.Unlock()
+	p.logBatch(j, results, now)
 	if len(failed) > 0 {
 		if err := p.writeFailed(failed); err != nil {
 			p.log.Error("fail log write failed; events stay queued", "err", err)
@@ -48,6 +52,20 @@ func (p *Pool) finish(j job, results []event.Result) {
 	if rootRescanOK {
 		p.compact(j)
 	}
+}
+
+// logBatch says what a batch did: one line per batch at info (the first
+// path as a sample), every event at debug.
+func (p *Pool) logBatch(j job, results []event.Result, now time.Time) {
+	ok := 0
+	for _, r := range results {
+		if r.Outcome == event.OK {
+			ok++
+		}
+		p.log.Debug("applied", "event", r.Event.String(), "outcome", r.Outcome.String())
+	}
+	p.log.Info("batch applied", "events", len(results), "ok", ok, "first", results[0].Event.String(),
+		"took", now.Sub(j.started).Round(time.Microsecond))
 }
 
 // complete guards against a sink that returned fewer results than events:

@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/luasync/luasync/runtime/event"
+)
+
+// FullSync makes every target of every sync identical to its source once,
+// without watching (luasync sync; sersync's -r). Targets run in parallel;
+// one failing target does not stop the others, and every failure is
+// reported.
+func (d *Daemon) FullSync(ctx context.Context) error {
+	vmCtx, stopVM := context.WithCancel(context.WithoutCancel(ctx))
+	vmDone := make(chan error, 1)
+	go func() { vmDone <- d.vm.Run(vmCtx) }() // Lua filters are asked about every path
+	defer func() { stopVM(); <-vmDone }()
+	var (
+		g    errgroup.Group
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, s := range d.syncs {
+		if err := checkSource(s.cfg.Source); err != nil {
+			return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
+		}
+		for _, t := range s.sinks {
+			g.Go(func() error {
+				if err := d.fullSyncOne(ctx, t); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+	}
+	g.Wait()
+	return errors.Join(errs...)
+}
+
+func (d *Daemon) fullSyncOne(ctx context.Context, t namedSink) error {
+	begin := time.Now()
+	res := t.Apply(ctx, event.Batch{{Op: event.Rescan, Path: "", IsDir: true}})
+	if len(res) != 1 || res[0].Outcome != event.OK {
+		var err error = errors.New("no result")
+		if len(res) == 1 {
+			err = res[0].Err
+		}
+		d.log.Error("full sync failed", "sink", t.name, "err", err)
+		return fmt.Errorf("full sync %s: %w", t.name, err)
+	}
+	d.log.Info("full sync complete", "sink", t.name, "took", time.Since(begin).Round(time.Millisecond))
+	if _, err := d.fails.Compact(t.name, begin); err != nil {
+		d.log.Error("compact fail log", "err", err)
+	}
+	return nil
+}

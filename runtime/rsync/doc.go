@@ -1,0 +1,98 @@
+// Package rsync is the rsync sink: it sends batches of events to one
+// target (a local directory, an rsync daemon module, or a directory on an
+// ssh host) with as few rsync runs as it can, and reports per event.
+//
+// Neighbours: package sink runs a Sink behind a per-target queue (package
+// queue) and worker pool, as it runs the direct sink; package daemon
+// builds one Sink per target from a config.Sync of kind rsync or rsyncssh
+// (config.RsyncConfig and config.SSHConfig map onto Options field by
+// field, config.Sync.RsyncTargets lists the targets for ParseTarget). The
+// filter's decisions arrive as Options.Excludes (rsync patterns, which
+// rsync applies) and Options.Keep (the whole filter, Lua function
+// included, which the sink applies where it walks the tree). Package
+// rsynctest starts the real rsync daemon and sshd the tests use.
+//
+// # Runs and their arguments
+//
+// Every run starts with the same flags: Options.Args (rsync = { ... },
+// --archive by default), --modify-window=-1 unless Args set one (rsync's
+// quick check otherwise compares whole seconds, and a file rewritten at
+// the same size within the second of its last sync would stay stale),
+// --timeout and, for a daemon, --contimeout and --password-file, then for
+// remote targets -s (--secluded-args: paths travel inside the protocol, so
+// neither a remote shell nor an older rsync's argument splitting sees
+// them) and, for ssh, --rsh=CMD (quoted for rsync's own splitter). No
+// --mkpath: it is sent to the receiver, which must then be rsync 3.2.3 or
+// newer; as with rsync itself, a remote target's parent must exist (a local
+// target is created by New), or _extra = { "--mkpath" } asks for it. The
+// static excludes follow as --filter rules (argv carries any byte but
+// NUL), and the paths after "--". A batch is applied
+// in this order (the list run and the rescans are by state, so only the
+// renames' order matters, and they go first):
+//
+//  1. Moves. Local target: rename(2) on the target. SSH target: one ssh run
+//     per batch executes a /bin/sh script, one "m INDEX 'from' 'to' ..." line
+//     per move (see moveScript: every path a single-quoted word, parents
+//     checked for symlinks, "ok INDEX" printed per rename). Daemon target: a
+//     daemon cannot rename, so a move is a delete of From and a transfer of
+//     Path; so is a move that could not be renamed. A renamed Path is listed
+//     in the run below so its attributes are synced.
+//
+//  2. One run for every other Create, Modify, Attrib and Delete:
+//
+//     rsync ARGS --from0 --files-from=- --delete-missing-args --force FILTERS -- SRC/ DST/
+//
+//     The paths go NUL-separated on stdin; names are data (newlines, quotes,
+//     a leading '-', non-UTF-8 bytes), except that rsync skips a name
+//     starting with '#' or ';' as a comment even with --from0, so those get
+//     a "./" prefix. Verified against rsync 3.5.0: -a does not imply -r with
+//     --files-from, so a listed directory is created but not entered; a new
+//     directory is listed with everything below it that Keep keeps (the sink
+//     walks it; -r would also descend into every directory whose mode
+//     changed). A listed path the source no longer has is deleted on the
+//     target (--delete-missing-args) and nothing else is; a non-empty
+//     directory only with --force (without it rsync says "cannot delete
+//     non-empty directory" and still exits 0). --files-from implies
+//     --relative, so missing parents are created, and filter rules apply to
+//     listed names too. rsync resolves a listed "a/b" through a symlink "a"
+//     (and would send what it points to), so paths whose source parents are
+//     not directories are left out. With Delete off the run takes
+//     --ignore-missing-args instead, Delete events are no-ops and moves copy.
+//
+//  3. The source root's own attributes, when the batch changes them, in a
+//     run of their own: "--dirs --filter='- /*' -- SRC/ DST/". (Listing "."
+//     would send every top-level entry with it.)
+//
+//  4. Each Rescan (and a full sync, the Rescan of ""), in a run of its own:
+//
+//     rsync ARGS --recursive --relative --delete --delete-missing-args --force
+//     [--from0 --exclude-from=-] FILTERS -- SRC/./PATH DST/
+//
+//     The "/./" marker names PATH from the source root, so an anchored
+//     exclude ("/cache/") means what it means in a full sync, missing
+//     parents are created, --delete works inside PATH only (verified: strays
+//     beside PATH's parents stay), and a PATH the source no longer has is
+//     deleted. With WalkForKeep set, the sink walks the subtree (and a local
+//     target's) and sends an anchored, escaped exclude for each path Keep
+//     drops; rsync leaves excluded target files alone. A remote target is not
+//     listed, so a file only it has is protected by Excludes, not by Keep.
+//
+// # Results
+//
+// Every path of a run shares its fate, by ExitClass: OK (0, and 24,
+// vanished files: the watcher reports what replaced them), Retry, or
+// Fatal, reported as event.Fail and logged as an error that says the
+// command must change. Exit 23 (partial) is narrowed by reading stderr:
+// a line naming a listed path (or rsync's temporary file for it, or a path
+// below a new directory) retries the event that listed it; if any error
+// line names no listed path, or none names one, the whole run is retried.
+// Retrying is always safe: events are applied by state, never replayed.
+// The password stays in its file: neither argv nor stderr, which are
+// logged, hold it.
+//
+// A limit inherited from rsync: its quick check compares size and mtime,
+// so a file replaced by another of the same size and the same mtime (to
+// the kernel's clock tick) is not resent. It takes a move onto a file on a
+// daemon target, or a rewrite racing a run, with both versions written in
+// the same few milliseconds.
+package rsync

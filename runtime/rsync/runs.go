@@ -1,0 +1,191 @@
+package rsync
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/luasync/luasync/runtime/event"
+)
+
+// sendList is the batch's one rsync run: every listed path, NUL-separated
+// on stdin. A listed path that the source no longer has is deleted on the
+// target (--delete-missing-args, with --force for a non-empty directory)
+// or, with Delete off, skipped (--ignore-missing-args).
+func (s *Sink) sendList(ctx context.Context, p *plan) {
+	if len(p.list) == 0 {
+		return
+	}
+	args := append(s.args(), "--from0", "--files-from=-")
+	args = append(args, s.missingArgs()...)
+	args = append(args, s.filterArgs()...)
+	args = append(args, "--", s.source, s.dest)
+	var stdin bytes.Buffer
+	dirs := map[string]bool{"": true}
+	for _, rel := range p.list {
+		if !s.realParents(dirs, rel) {
+			continue
+		}
+		if rel[0] == '#' || rel[0] == ';' {
+			// --files-from skips such lines as comments, even with --from0.
+			stdin.WriteString("./")
+		}
+		stdin.WriteString(rel)
+		stdin.WriteByte(0)
+	}
+	if stdin.Len() == 0 {
+		return
+	}
+	r := s.runRsync(ctx, fmt.Sprintf("send %d paths", len(p.list)), args, stdin.Bytes())
+	switch class := r.class(); {
+	case class == OK:
+	case class == Fatal:
+		p.markListed(event.Fail, r.failure("rsync"))
+	case r.err == nil && !r.signaled && r.code == 23 && !r.truncated:
+		s.markPartial(p, r)
+	default:
+		p.markListed(event.Retry, r.failure("rsync"))
+	}
+}
+
+// realParents reports whether every parent of rel in the source is a
+// directory, not a symlink. rsync resolves a listed "a/b" through a
+// symlink "a" and would send whatever it points to (verified: a listed
+// "a/hostname" with "a" -> /etc sends /etc/hostname), so a user who can
+// write to the source could otherwise copy any file luasync can read into
+// the mirror. A path under a symlink is not in the tree by state; the
+// events for the symlink itself put the target right. dirs caches answers
+// for one batch. (What changes while rsync runs is beyond this check, as
+// it is for a plain rsync -r.)
+func (s *Sink) realParents(dirs map[string]bool, rel string) bool {
+	parent := event.Parent(rel)
+	if ok, seen := dirs[parent]; seen {
+		return ok
+	}
+	ok := s.realParents(dirs, parent)
+	if ok {
+		fi, err := os.Lstat(filepath.Join(s.opts.Source, parent))
+		// A missing parent is fine: rsync then finds nothing to read, and
+		// deletes or skips the path as a missing argument.
+		ok = err != nil || fi.IsDir()
+	}
+	dirs[parent] = ok
+	return ok
+}
+
+// markPartial handles exit 23: the paths stderr names as failed are
+// retried and the rest are done; if any error line names no listed path,
+// or none names any, the whole run is retried.
+func (s *Sink) markPartial(p *plan, r result) {
+	failed, complete := s.attribute(p, r.stderr)
+	err := r.failure("rsync")
+	if !complete || len(failed) == 0 {
+		p.markListed(event.Retry, err)
+		return
+	}
+	for idx := range failed {
+		p.mark(idx, event.Retry, err)
+	}
+}
+
+// sendRoot syncs the source root's own attributes, and nothing below it:
+// listing "." in --files-from would send every top-level entry too.
+func (s *Sink) sendRoot(ctx context.Context, p *plan) {
+	if p.root < 0 {
+		return
+	}
+	args := append(s.args(), "--dirs", "--filter=- /*", "--", s.source, s.dest)
+	r := s.runRsync(ctx, "send the root's attributes", args, nil)
+	s.markRun(p, p.root, r)
+}
+
+// rescan makes the target's subtree at job.path identical to the
+// source's, in one run:
+//
+//	rsync ARGS --recursive --relative --delete --delete-missing-args --force
+//	      [--from0 --exclude-from=-] FILTERS -- SRC/./PATH DST/
+//
+// --relative with the "/./" marker names the path from the source root,
+// so anchored excludes ("/cache/") mean what they mean in a full sync,
+// missing parents are created on the target, and a path the source no
+// longer has is deleted there. Per-path excludes from Keep come on stdin.
+func (s *Sink) rescan(ctx context.Context, p *plan, job rescanJob) {
+	if job.path == "" {
+		if _, err := os.Stat(s.opts.Source); err != nil {
+			p.mark(job.idx, event.Retry, fmt.Errorf("rescan %s: %w: %w", s.opts.Source, errRootGone, err))
+			return
+		}
+	} else if !s.keeps(job.path, true) || !s.realParents(map[string]bool{"": true}, job.path) {
+		return
+	}
+	args := append(s.args(), "--recursive", "--relative")
+	if s.opts.Delete {
+		args = append(args, "--delete")
+	}
+	args = append(args, s.missingArgs()...)
+	var excludes []byte
+	if s.opts.Keep != nil && s.opts.WalkForKeep {
+		excludes = s.keepExcludes(ctx, job.path)
+		if err := ctx.Err(); err != nil {
+			p.mark(job.idx, event.Retry, fmt.Errorf("rescan %q: %w", job.path, err))
+			return
+		}
+		if len(excludes) > 0 {
+			args = append(args, "--from0", "--exclude-from=-")
+		}
+	}
+	args = append(args, s.filterArgs()...)
+	args = append(args, "--", s.source+"./"+job.path, s.dest)
+	r := s.runRsync(ctx, fmt.Sprintf("rescan %q", job.path), args, excludes)
+	s.markRun(p, job.idx, r)
+}
+
+// markRun marks one event by how its own run ended.
+func (s *Sink) markRun(p *plan, idx int, r result) {
+	switch r.class() {
+	case OK:
+	case Fatal:
+		p.mark(idx, event.Fail, r.failure("rsync"))
+	default:
+		p.mark(idx, event.Retry, r.failure("rsync"))
+	}
+}
+
+// args returns a fresh copy of the flags every run shares.
+func (s *Sink) args() []string {
+	return append(make([]string, 0, len(s.base)+16), s.base...)
+}
+
+func (s *Sink) missingArgs() []string {
+	if s.opts.Delete {
+		return []string{"--delete-missing-args", "--force"}
+	}
+	return []string{"--ignore-missing-args"}
+}
+
+// runRsync runs rsync once and logs how it went: each run at debug level,
+// a retryable failure as a warning, a fatal one as an error that says the
+// command itself must change. Only argv and stderr are logged; a daemon
+// password is never in either.
+func (s *Sink) runRsync(ctx context.Context, what string, args []string, stdin []byte) result {
+	s.runs.Add(1)
+	start := time.Now()
+	r := run(ctx, append([]string{s.rsync}, args...), stdin, 0)
+	log := s.log.With("sink", s.String(), "run", what, "seconds", time.Since(start).Seconds())
+	switch class := r.class(); {
+	case class == OK:
+		log.Debug("rsync run", "exit", r.code)
+	case errors.Is(r.err, context.Canceled):
+		log.Debug("rsync run cancelled")
+	case class == Fatal:
+		log.Error("rsync refused the run; fix the sync's rsync settings or the target (events go to the fail log)",
+			"err", r.failure("rsync"), "args", args)
+	default:
+		log.Warn("rsync run failed; will retry", "err", r.failure("rsync"))
+	}
+	return r
+}
