@@ -62,8 +62,11 @@
 //
 // * A Create knows the target does not hold the path, unless something may
 // have put it there (mayExist): in-flight work at, above or below it, a
-// pending move away from it, pending work below it, or a pending Rescan,
-// Delete or uncertain Create above it.
+// pending move away from it, pending work below it, a pending Rescan,
+// Delete or uncertain Create above it, or a Create of the same path that
+// landed moments ago (the newest 8192 are remembered: a new directory's
+// scan and the kernel can both report one file, and the first may already
+// be applied when the second arrives).
 //
 // ** Create + Delete vanishes only without mayExist; otherwise it is Delete.
 // A Create that reappears as the other kind (file or directory) is a new

@@ -344,6 +344,9 @@ func (q *Queue) nextAbove(p string, seq uint64) (x *entry, moved bool) {
 // pending is keyed there: then a Create of p must not vanish with a later
 // Delete. It errs on the side of true: the price is one needless delete.
 func (q *Queue) targetMayHold(p string) bool {
+	if _, ok := q.landed[p]; ok {
+		return true // a Create of p landed moments ago
+	}
 	if n := q.nodes[p]; n != nil {
 		// Work below p (in flight or pending) may create p on the target;
 		// a pending move from p means the target still holds the old p.

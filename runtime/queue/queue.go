@@ -43,6 +43,39 @@ type Queue struct {
 
 	flying     map[string]*flight   // in-flight events, by Path
 	flyingFrom map[string][]*flight // in-flight Moves, by From
+
+	// landed remembers the paths of the last recentCreates Creates that
+	// were taken and done. A Create that arrives again for one of them (a
+	// new directory's scan and the kernel both report a file, or an
+	// overflow rescan repeats one) may find the path on the target, so it
+	// must not vanish when merged with a Delete.
+	landed     map[string]uint64
+	landedRing []landedCreate
+	landedSeq  uint64
+}
+
+// recentCreates bounds the landed set; a duplicate Create arrives within
+// moments of the first, long before this many other Creates have landed.
+var recentCreates = 8192
+
+type landedCreate struct {
+	path string
+	seq  uint64
+}
+
+// rememberCreate records a Create that a sink may have applied.
+func (q *Queue) rememberCreate(p string) {
+	q.landedSeq++
+	q.landed[p] = q.landedSeq
+	if len(q.landedRing) < recentCreates {
+		q.landedRing = append(q.landedRing, landedCreate{p, q.landedSeq})
+		return
+	}
+	i := int(q.landedSeq % uint64(recentCreates))
+	if old := q.landedRing[i]; q.landed[old.path] == old.seq {
+		delete(q.landed, old.path)
+	}
+	q.landedRing[i] = landedCreate{p, q.landedSeq}
 }
 
 // New returns an empty queue.
@@ -57,6 +90,7 @@ func New(opts Options) *Queue {
 		opts:       opts,
 		root:       root,
 		nodes:      map[string]*node{"": root},
+		landed:     make(map[string]uint64),
 		moves:      make(map[*entry]struct{}),
 		ready:      entryHeap{less: bySeq},
 		plain:      entryHeap{less: byKey},

@@ -205,3 +205,49 @@ func TestRequeueAttempts(t *testing.T) {
 	}
 	mustCheck(t, q)
 }
+
+// TestDuplicateCreateAfterItLanded: a new directory's scan and the kernel
+// may both report a file as created. If the first Create was applied
+// before the second arrives, the target holds the file, so a Delete after
+// the duplicate must stay a Delete rather than cancel it into nothing.
+func TestDuplicateCreateAfterItLanded(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	q := New(Options{})
+	q.Push(file(event.Create, "d/f"), t0)
+	b := q.Take(t0)
+	if len(b) != 1 {
+		t.Fatalf("Take = %v, want the Create", b)
+	}
+	q.Done(b)
+	q.Push(file(event.Create, "d/f"), t0) // the duplicate
+	q.Push(file(event.Delete, "d/f"), t0)
+	if got := q.Drain(); len(got) != 1 || got[0].Op != event.Delete || got[0].Path != "d/f" {
+		t.Fatalf("pending after landed Create, duplicate Create, Delete = %v; want Delete d/f", got)
+	}
+
+	// A Create that never landed still vanishes with its Delete.
+	q.Push(file(event.Create, "new"), t0)
+	q.Push(file(event.Delete, "new"), t0)
+	if got := q.Drain(); len(got) != 0 {
+		t.Fatalf("pending after Create, Delete of a new path = %v; want nothing", got)
+	}
+}
+
+// TestLandedCreatesAreBounded: the set of recently landed Creates keeps
+// only the newest recentCreates paths.
+func TestLandedCreatesAreBounded(t *testing.T) {
+	defer func(n int) { recentCreates = n }(recentCreates)
+	recentCreates = 4
+	q := New(Options{})
+	for i := range 10 {
+		q.rememberCreate(string(rune('a' + i)))
+	}
+	if len(q.landed) != 4 {
+		t.Fatalf("landed holds %d paths, want 4", len(q.landed))
+	}
+	for _, p := range []string{"g", "h", "i", "j"} {
+		if _, ok := q.landed[p]; !ok {
+			t.Errorf("newest path %q was evicted", p)
+		}
+	}
+}

@@ -103,6 +103,9 @@ func (q *Queue) Done(b event.Batch) {
 		if f := q.flying[ev.Path]; f != nil && f.ev.Op == ev.Op && f.ev.From == ev.From {
 			delete(q.flying, ev.Path)
 			q.land(f)
+			if ev.Op == event.Create {
+				q.rememberCreate(ev.Path)
+			}
 		}
 	}
 }
