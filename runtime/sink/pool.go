@@ -124,6 +124,9 @@ func (p *Pool) Run(ctx context.Context) error {
 	return p.persistPending()
 }
 
+// minRecheck is the shortest wait before asking an early queue again.
+const minRecheck = 2 * time.Millisecond
+
 // dispatch is the pool's loop. It returns, with the number of workers still
 // busy, when shutdown has either drained everything or run out of grace.
 func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
@@ -131,6 +134,7 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 	stopTimer := func() bool { return false }
 	ctxDone := ctx.Done()
 	for {
+		before := busy
 		pending, next, hasNext := p.takeReady(jobs, &busy)
 		if ctxDone == nil && pending == 0 && busy == 0 {
 			return 0
@@ -138,7 +142,14 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 		stopTimer()
 		timerC = nil
 		if hasNext {
-			timerC, stopTimer = p.opts.Clock.NewTimer(max(next.Sub(p.opts.Clock.Now()), 0))
+			wait := next.Sub(p.opts.Clock.Now())
+			if busy == before && wait <= 0 {
+				// "Ready now" yet nothing was taken: the queue's NextReady
+				// is early (it files an entry by its first settle time and
+				// does not re-file it on every merge). Never spin on it.
+				wait = minRecheck
+			}
+			timerC, stopTimer = p.opts.Clock.NewTimer(max(wait, 0))
 		}
 		select {
 		case <-ctxDone:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,5 +320,49 @@ func TestPoolRecoversWhatItGaveUpOn(t *testing.T) {
 	last := s.seen()[len(s.seen())-1]
 	if len(last) != 1 || last[0].Op != event.Rescan || last[0].Path != "" {
 		t.Fatalf("last batch = %v, want the recovery full sync", last)
+	}
+}
+
+// earlyQueue counts Take calls and, like a queue whose timing is early,
+// always says something is ready now.
+type earlyQueue struct {
+	Queue
+	takes atomic.Int64
+}
+
+func (e *earlyQueue) Take(now time.Time) event.Batch {
+	e.takes.Add(1)
+	return e.Queue.Take(now)
+}
+
+func (e *earlyQueue) NextReady(now time.Time) (time.Time, bool) {
+	if e.Queue.Len() > 0 {
+		return now, true
+	}
+	return e.Queue.NextReady(now)
+}
+
+// TestPoolDoesNotSpinOnAnEarlyQueue: when the queue says "ready now" but
+// Take returns nothing (its NextReady may be early), the pool waits a
+// moment before asking again instead of spinning on a zero timer. Before
+// this guard the rate200 benchmark spent 0.44 s of luasync CPU per second
+// of load; after it, 0.09 s.
+func TestPoolDoesNotSpinOnAnEarlyQueue(t *testing.T) {
+	fails, err := faillog.Open(filepath.Join(t.TempDir(), "fail.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := newManualClock()
+	q := &earlyQueue{Queue: queue.New(queue.Options{Delay: time.Hour})}
+	p := NewPool(newScriptedSink(), q, Options{Name: "test", Workers: 1, Clock: clock, FailLog: fails})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	p.Add(event.Event{Op: event.Create, Path: "f"}) // not ready for an hour
+	time.Sleep(100 * time.Millisecond)
+	if n := q.takes.Load(); n > 10 {
+		t.Fatalf("the pool called Take %d times in 100 ms while nothing could be taken: it spins", n)
 	}
 }
