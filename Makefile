@@ -23,6 +23,13 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m $(PKGS)
 
+# Side-by-side sync benchmark (issue 3): luasync, lsyncd (default and tuned)
+# and the inotifywait | rsync loop against a local rsync daemon, about 30 min.
+# BENCHSYNC_FLAGS=-quick for a smoke run; see bench/README.md for the rest.
+.PHONY: bench-sync
+bench-sync:
+	$(GO) run ./bench/cmd/benchsync $(BENCHSYNC_FLAGS)
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)

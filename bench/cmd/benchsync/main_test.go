@@ -1,0 +1,80 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/luasync/luasync/bench/tool"
+)
+
+// The command line: defaults, the quick stall limit, and refusals.
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		stall   time.Duration
+		wantErr string
+	}{
+		{nil, time.Minute, ""},
+		{[]string{"-quick"}, 20 * time.Second, ""},
+		{[]string{"-quick", "-stall-timeout", "40s"}, 40 * time.Second, ""},
+		{[]string{"-luasync-sink", "ssh"}, 0, "want auto, rsync or direct"},
+		{[]string{"extra"}, 0, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		o, err := parseFlags(tt.args, io.Discard)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseFlags(%q) = %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || o.stallTimeout != tt.stall {
+			t.Errorf("parseFlags(%q) = stall %v, %v; want %v", tt.args, o.stallTimeout, err, tt.stall)
+		}
+	}
+}
+
+func TestSelectTools(t *testing.T) {
+	if got, err := selectTools("all"); err != nil || !slices.Equal(got, tool.All) {
+		t.Errorf("selectTools(all) = %v, %v", got, err)
+	}
+	if got, err := selectTools("shell-loop, luasync"); err != nil || !slices.Equal(got, []string{tool.ShellLoop, tool.Luasync}) {
+		t.Errorf("selectTools = %v, %v", got, err)
+	}
+	if _, err := selectTools("sersync"); err == nil {
+		t.Error("selectTools(sersync) succeeded")
+	}
+}
+
+// The wrapper directory goes first in PATH, whether or not PATH was set.
+func TestWithPath(t *testing.T) {
+	got := withPath([]string{"HOME=/root", "PATH=/usr/bin:/bin"}, "/run/bin")
+	if !slices.Equal(got, []string{"HOME=/root", "PATH=/run/bin:/usr/bin:/bin"}) {
+		t.Errorf("withPath = %q", got)
+	}
+	if got := withPath([]string{"HOME=/root"}, "/run/bin"); !slices.Contains(got, "PATH=/run/bin") {
+		t.Errorf("withPath without PATH = %q", got)
+	}
+}
+
+func TestOnlySubSecondMtimes(t *testing.T) {
+	sub := `"a/f": mtime 2026-11-21T08:31:21.721903Z != 2026-11-21T08:31:21.7178Z`
+	whole := `"a/g": mtime 2026-11-21T08:31:22.1Z != 2026-11-21T08:31:21.7Z`
+	tests := []struct {
+		diff []string
+		want bool
+	}{
+		{[]string{sub}, true},
+		{[]string{sub, whole}, false},
+		{[]string{sub, `"b": missing in b`}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := onlySubSecondMtimes(tt.diff); got != tt.want {
+			t.Errorf("onlySubSecondMtimes(%q) = %v, want %v", tt.diff, got, tt.want)
+		}
+	}
+}
