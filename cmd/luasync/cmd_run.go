@@ -14,7 +14,21 @@ import (
 )
 
 func cmdRun(args []string, _, stderr io.Writer) error {
-	vm, cfg, err := loadConfig(args, "run")
+	return withDaemon(args, "run", stderr, func(ctx context.Context, d *daemon.Daemon, log *slog.Logger) error {
+		if err := d.Run(ctx); err != nil {
+			return err
+		}
+		log.Info("stopped cleanly")
+		return nil
+	})
+}
+
+// withDaemon loads and validates a config, sets up logging, builds the
+// daemon and calls fn with a context cancelled by SIGINT/SIGTERM. Mistakes
+// before fn runs are usage errors (exit 2); fn's error is a runtime one.
+func withDaemon(args []string, verb string, stderr io.Writer,
+	fn func(context.Context, *daemon.Daemon, *slog.Logger) error) error {
+	vm, cfg, err := loadConfig(args, verb)
 	if err != nil {
 		return err
 	}
@@ -30,10 +44,9 @@ func cmdRun(args []string, _, stderr io.Writer) error {
 	}
 	ctx, stop := signalContext(log)
 	defer stop()
-	if err := d.Run(ctx); err != nil {
-		return fmt.Errorf("run %s: %w", cfg.File, err)
+	if err := fn(ctx, d, log); err != nil {
+		return fmt.Errorf("%s %s: %w", verb, cfg.File, err)
 	}
-	log.Info("stopped cleanly")
 	return nil
 }
 
