@@ -24,7 +24,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m $(PKGS)
 
 # Side-by-side sync benchmark (issue 3): luasync, lsyncd (default and tuned)
-# and the inotifywait | rsync loop against a local rsync daemon, about 30 min.
+# and the inotifywait | rsync loop against a local rsync daemon, 15-20 min.
 # BENCHSYNC_FLAGS=-quick for a smoke run; see bench/README.md for the rest.
 .PHONY: bench-sync
 bench-sync:

@@ -34,6 +34,7 @@ type bench struct {
 	// priority when the harness raised its own.
 	prefix []string
 	notes  []string // for the report's header
+	lock   *os.File // holds the work directory for this run
 	rep    report.Report
 	stderr io.Writer
 }
@@ -103,6 +104,9 @@ func setup(opts options, stderr io.Writer) (*bench, []scenario.Scenario, []strin
 	}
 	if err := os.MkdirAll(b.workDir, 0o755); err != nil {
 		return nil, nil, nil, fmt.Errorf("make work directory: %w", err)
+	}
+	if b.lock, err = lockWorkDir(b.workDir); err != nil {
+		return nil, nil, nil, err
 	}
 	luasyncDesc, err := b.setupLuasync(tools)
 	if err != nil {

@@ -78,3 +78,20 @@ func TestOnlySubSecondMtimes(t *testing.T) {
 		}
 	}
 }
+
+// A second benchmark in the same work directory is refused, naming the
+// first one's pid.
+func TestLockWorkDir(t *testing.T) {
+	dir := t.TempDir()
+	f, err := lockWorkDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// flock locks belong to the open file description: a second open in
+	// this same process conflicts just as another process would.
+	_, err = lockWorkDir(dir)
+	if err == nil || !strings.Contains(err.Error(), "in use by another benchsync") {
+		t.Errorf("second lock = %v, want refused", err)
+	}
+}
