@@ -238,7 +238,7 @@ func (r *run) readyAndWork(ctx context.Context, l tool.Launch, dirs int) (time.T
 	}
 	r.res.Files = w.Files
 	r.res.WriteS = report.Num(w.Last.Sub(start).Seconds())
-	if secs := w.Last.Sub(start).Seconds(); secs >= 0.5 {
+	if secs := w.Last.Sub(start).Seconds(); secs >= 0.5 && w.Files >= 10 {
 		r.res.Notes = append(r.res.Notes, fmt.Sprintf("wrote %d files in %.1f s (%.0f/s)", w.Files, secs, float64(w.Files)/secs))
 	}
 	return w.Last, nil
