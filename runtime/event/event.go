@@ -57,6 +57,11 @@ type Event struct {
 	// Size is the file's size when the watcher knew it cheaply (0 if not);
 	// the queue uses it for byte limits on batches, nothing else.
 	Size int64
+	// Open marks a Create of a regular file that was just made by open(2)
+	// and is being written: a watcher that reports close-writes sets it, so
+	// the queue waits for the Modify of the close (or MaxWait) instead of
+	// shipping a half-written file and then shipping it again.
+	Open bool
 }
 
 func (e Event) String() string {

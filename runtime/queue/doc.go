@@ -139,7 +139,10 @@
 // An entry is ready when now >= notBefore and its settle time has come
 // (Delay after its last change, or MaxWait after its first), or when Len()
 // >= MaxPending at the start of a Take (notBefore still holds), or when it
-// was flushed. It is blocked while an in-flight event touches its Path or
+// was flushed. A file Create marked Open (made by open(2), still being
+// written) settles at MaxWait after its first change, unless the Modify of
+// its close-write comes first: shipping it earlier would send a partial
+// file and then the whole file again. It is blocked while an in-flight event touches its Path or
 // From, works on the subtree of an ancestor, or (for a subtree op) touches
 // anything below it; in flight, any change of a directory counts as working
 // on its subtree, since the source may turn it into a file before the sink

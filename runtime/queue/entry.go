@@ -70,6 +70,10 @@ type entry struct {
 	attempts  int
 	seq       uint64 // emission order; unique
 	forced    bool   // Flush: ready whatever the clock says
+	// open: a file Create the watcher saw made by open(2) and not yet
+	// closed (event.Event.Open); it settles at MaxWait unless its close
+	// (a Modify) comes first.
+	open bool
 
 	node     *node // index node of path; nil while not pending
 	fromNode *node // index node of from (Move only)

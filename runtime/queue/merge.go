@@ -108,14 +108,19 @@ func mergeSync(x, y change) change {
 // pushSync pushes a Create, Modify or Attrib.
 func (q *Queue) pushSync(ev event.Event, now time.Time) {
 	e := q.at(ev.Path)
+	open := ev.Op == event.Create && ev.Open && !ev.IsDir
 	if e == nil {
 		c := change{op: ev.Op, isDir: ev.IsDir}
 		if ev.Op == event.Create {
 			c.mayExist = q.targetMayHold(ev.Path)
 		}
-		q.insert(&entry{change: c, path: ev.Path, size: ev.Size, first: now, last: now}, now)
+		q.insert(&entry{change: c, path: ev.Path, size: ev.Size, first: now, last: now, open: open}, now)
 		return
 	}
+	// The close-write of an open file is its Modify; until then it waits
+	// (see settle). Set before amend, which schedules by it.
+	closed := e.open && ev.Op == event.Modify
+	e.open = open || e.open && !closed
 	res, _, from := merge(e.change, change{op: ev.Op, isDir: ev.IsDir})
 	lost := lostFrom{path: from, isDir: e.isDir, seq: e.seq, to: e.path}
 	switch {
@@ -135,6 +140,12 @@ func (q *Queue) pushSync(ev event.Event, now time.Time) {
 			e.size = ev.Size
 		}
 		q.amend(e, res, now)
+		if closed && e.place == inPlain {
+			// The close moves its settle time earlier, which reschedule
+			// does not look for.
+			q.detach(e)
+			q.schedule(e, now)
+		}
 	}
 	if lost.path != "" {
 		q.olderDelete(lost, now)

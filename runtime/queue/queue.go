@@ -14,7 +14,9 @@ type Options struct {
 	// Delay is the settle time: an entry is ready when now - lastChange >= Delay.
 	Delay time.Duration
 	// MaxWait caps Delay: an entry is also ready when now - firstChange >=
-	// MaxWait, so a file written forever still ships. 0: no cap.
+	// MaxWait, so a file written forever still ships. 0: no cap. It is
+	// also how long a file created open for writing (event.Event.Open)
+	// waits for its close-write; with 0 it does not wait.
 	MaxWait time.Duration
 	// BatchFiles is the most events in one batch. 0: unlimited.
 	BatchFiles int
@@ -213,6 +215,10 @@ func (q *Queue) reschedule(e *entry, now time.Time) {
 
 // settle returns when e is ready by the clock, notBefore aside.
 func (q *Queue) settle(e *entry) time.Time {
+	if e.open && q.opts.MaxWait > 0 {
+		// Still being written: its close-write will say when it is whole.
+		return e.first.Add(max(q.opts.MaxWait, q.opts.Delay))
+	}
 	t := e.last.Add(q.opts.Delay)
 	if q.opts.MaxWait > 0 {
 		if c := e.first.Add(q.opts.MaxWait); c.Before(t) {

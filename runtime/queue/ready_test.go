@@ -35,6 +35,35 @@ func TestReady(t *testing.T) {
 		}
 		sameEvents(t, "capped", take(t, q, t0.Add(25*time.Second)), []event.Event{file(M, "p")})
 	})
+	t.Run("a file created open waits for its close-write, then settles", func(t *testing.T) {
+		q := New(Options{Delay: delay, MaxWait: time.Minute})
+		q.Push(event.Event{Op: event.Create, Path: "p", Open: true}, t0)
+		if next, ok := q.NextReady(t0); !ok || !next.Equal(t0.Add(time.Minute)) {
+			t.Errorf("NextReady while open = %v, %v; want t0+1m", next, ok)
+		}
+		if b := take(t, q, t0.Add(2*delay)); b != nil {
+			t.Fatalf("took %v before its close", b)
+		}
+		q.Push(file(M, "p"), t0.Add(3*delay)) // the close-write
+		if b := take(t, q, t0.Add(4*delay-1)); b != nil {
+			t.Fatalf("took %v before the close settled", b)
+		}
+		sameEvents(t, "closed", take(t, q, t0.Add(4*delay)), []event.Event{file(event.Create, "p")})
+	})
+	t.Run("a file created open and never closed ships at MaxWait", func(t *testing.T) {
+		q := New(Options{Delay: delay, MaxWait: time.Minute})
+		q.Push(event.Event{Op: event.Create, Path: "p", Open: true}, t0)
+		q.Push(file(event.Attrib, "p"), t0.Add(delay)) // not a close
+		if b := take(t, q, t0.Add(time.Minute-1)); b != nil {
+			t.Fatalf("took %v before MaxWait", b)
+		}
+		sameEvents(t, "capped", take(t, q, t0.Add(time.Minute)), []event.Event{file(event.Create, "p")})
+	})
+	t.Run("without MaxWait an open file does not wait", func(t *testing.T) {
+		q := New(Options{Delay: delay})
+		q.Push(event.Event{Op: event.Create, Path: "p", Open: true}, t0)
+		sameEvents(t, "settled", take(t, q, t0.Add(delay)), []event.Event{file(event.Create, "p")})
+	})
 	t.Run("MaxPending makes everything ready", func(t *testing.T) {
 		q := New(Options{Delay: time.Hour, MaxPending: 3})
 		q.Push(file(M, "a"), t0)

@@ -15,6 +15,11 @@ import (
 type Options struct {
 	Name    string // for logs and the fail log, e.g. "www->/srv/mirror"
 	Workers int    // batches applied at once; < 1 means 1
+	// Window is the shortest time between the starts of two batches
+	// while the last one was not full: what changes meanwhile waits and
+	// goes in one batch. After a quiet Window, a change goes at once.
+	// 0: a free worker takes whatever is ready.
+	Window time.Duration
 	Retry   Retry
 	Grace   time.Duration // how long shutdown keeps applying before persisting the rest
 	Clock   Clock         // nil = SystemClock
@@ -42,6 +47,11 @@ type Pool struct {
 	// back by then, and the full sync brings it level (and compacts the
 	// fail log) without waiting for a restart.
 	recoverAt time.Time
+	// lastTake is when the newest batch was taken, and backlog whether
+	// ready work was left behind by it (the batch was full, or
+	// MaxPending forces everything out): Window paces only without one.
+	lastTake time.Time
+	backlog  bool
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
@@ -181,16 +191,27 @@ func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Tim
 		p.log.Info("queueing a full sync to recover what went to the fail log")
 		p.q.Push(event.Event{Op: event.Rescan, Path: "", IsDir: true}, now)
 	}
+	paceUntil := time.Time{}
 	for *busy < p.opts.Workers {
+		if until := p.lastTake.Add(p.opts.Window); p.opts.Window > 0 && !p.backlog && !p.stopping && now.Before(until) {
+			paceUntil = until
+			break
+		}
 		b := p.q.Take(now)
 		if len(b) == 0 {
 			break
 		}
+		p.lastTake = now
+		left, ok := p.q.NextReady(now)
+		p.backlog = ok && !left.After(now)
 		*busy++
 		p.batches.Add(1)
 		jobs <- job{batch: b, started: now} // never blocks: capacity is Workers
 	}
 	next, ok = p.q.NextReady(now)
+	if ok && next.Before(paceUntil) {
+		next = paceUntil
+	}
 	if !p.stopping && !p.recoverAt.IsZero() && (!ok || p.recoverAt.Before(next)) {
 		next, ok = p.recoverAt, true
 	}

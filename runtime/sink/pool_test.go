@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,12 +73,17 @@ type fixture struct {
 
 func newFixture(t *testing.T, s *scriptedSink, qopts queue.Options, workers int) *fixture {
 	t.Helper()
+	return newPacedFixture(t, s, qopts, workers, 0)
+}
+
+func newPacedFixture(t *testing.T, s *scriptedSink, qopts queue.Options, workers int, window time.Duration) *fixture {
+	t.Helper()
 	fails, err := faillog.Open(filepath.Join(t.TempDir(), "fail.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := newManualClock()
-	p := NewPool(s, queue.New(qopts), Options{Name: "test", Workers: workers, Clock: clock, FailLog: fails,
+	p := NewPool(s, queue.New(qopts), Options{Name: "test", Workers: workers, Window: window, Clock: clock, FailLog: fails,
 		Retry: Retry{Attempts: 3, Initial: time.Second, Max: 4 * time.Second}, Grace: 10 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fixture{pool: p, sink: s, clock: clock, fails: fails, cancel: cancel, done: make(chan error, 1)}
@@ -157,6 +163,42 @@ func TestPoolWaitsForTheSettleTime(t *testing.T) {
 	}
 	f.clock.Advance(time.Second)
 	f.waitApplied(t, 1)
+}
+
+// TestPoolPacesBatchesByWindow: after a quiet window a change ships at
+// once; within the window changes wait and go together; full batches are
+// not held back.
+func TestPoolPacesBatchesByWindow(t *testing.T) {
+	s := newScriptedSink()
+	f := newPacedFixture(t, s, queue.Options{BatchFiles: 10}, 2, time.Second)
+	f.pool.Add(modify("a"))
+	f.waitApplied(t, 1) // idle: no wait
+	f.pool.Add(modify("b"))
+	f.pool.Add(modify("c"))
+	time.Sleep(50 * time.Millisecond) // give a wrong pool the chance to ship early
+	if n := len(s.seen()); n != 1 {
+		t.Fatalf("applied %d batches inside the window, want 1", n)
+	}
+	for i := range 23 {
+		f.pool.Add(modify(string(rune('d' + i))))
+	}
+	f.clock.Advance(time.Second)
+	f.waitApplied(t, 4) // 25 ready: 10 and 10 at once, as each was full, then 5
+	var sizes []int
+	for _, b := range s.seen() {
+		sizes = append(sizes, len(b))
+	}
+	slices.Sort(sizes) // the two workers may finish in either order
+	if want := []int{1, 5, 10, 10}; !slices.Equal(sizes, want) {
+		t.Fatalf("batch sizes %v, want 1, then 10, 10 and 5", sizes)
+	}
+	f.pool.Add(modify("z")) // the last batch was not full: wait again
+	time.Sleep(50 * time.Millisecond)
+	if n := len(s.seen()); n != 4 {
+		t.Fatalf("applied %d batches inside the window, want 4", n)
+	}
+	f.clock.Advance(time.Second)
+	f.waitApplied(t, 5)
 }
 
 // TestPoolRetriesWithBackoff: a Retry goes back to the queue and is applied

@@ -139,3 +139,45 @@ func TestEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenCreates: a file made by open(2) is reported open (its
+// close-write follows), in the modes that report close-writes; a hard
+// link, a symlink and a file moved in are not, as no close-write follows.
+func TestOpenCreates(t *testing.T) {
+	for _, mode := range []Mode{CloseWrite, CloseWriteOrModify, Modify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			root, out := t.TempDir(), t.TempDir()
+			mustWrite(t, filepath.Join(out, "in"), "x")
+			r := start(t, root, Options{Mode: mode})
+			f, err := os.Create(filepath.Join(root, "new"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := r.waitFor(t, "Create new", func(evs []event.Event) bool { return has(evs, "Create new") })
+			f.Close()
+			must(t, os.Link(filepath.Join(root, "new"), filepath.Join(root, "link")))
+			must(t, os.Symlink("new", filepath.Join(root, "sym")))
+			mustRename(t, filepath.Join(out, "in"), filepath.Join(root, "in"))
+			evs := append(ev, r.settle(t)...)
+			open := map[string]bool{}
+			for _, e := range evs {
+				if e.Op == event.Create {
+					open[e.Path] = e.Open
+				}
+			}
+			want := map[string]bool{"new": mode != Modify, "link": false, "sym": false, "in": false}
+			for p, w := range want {
+				if got, ok := open[p]; !ok || got != w {
+					t.Errorf("Create %s: reported %v (Open %v), want Open %v", p, ok, got, w)
+				}
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -108,8 +108,22 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 	e := event.Event{Op: event.Create, Path: rel}
 	if movedIn {
 		e.Size = l.size(rel) // no close-write will follow a file moved in
+	} else {
+		e.Open = l.w.opts.Mode != Modify && l.openedForWrite(rel)
 	}
 	return l.emit(e)
+}
+
+// openedForWrite reports whether a name the kernel just reported as
+// created is a regular file with one link: made by open(2), so a
+// close-write will follow. A hard link (more links), a symlink, a device or
+// a fifo gets no close-write and ships after its settle time.
+func (l *loop) openedForWrite(rel string) bool {
+	var st unix.Stat_t
+	if unix.Lstat(joinAbs(l.w.abs, rel), &st) != nil {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1
 }
 
 // addTree watches a new directory, then reports it (when announce) and
