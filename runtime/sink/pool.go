@@ -19,7 +19,7 @@ type Options struct {
 	// while the last one was not full: what changes meanwhile waits and
 	// goes in one batch. After a quiet Window, a change goes at once.
 	// 0: a free worker takes whatever is ready.
-	Window time.Duration
+	Window  time.Duration
 	Retry   Retry
 	Grace   time.Duration // how long shutdown keeps applying before persisting the rest
 	Clock   Clock         // nil = SystemClock
