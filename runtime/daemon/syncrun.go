@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/direct"
@@ -22,6 +23,9 @@ type syncRun struct {
 	log     *slog.Logger
 	filter  *filter.Filter
 	watcher *watch.Watcher
+	// writing is the watcher once it is open, for the sinks' Writing: a
+	// full sync may run before the watch starts.
+	writing atomic.Pointer[watch.Watcher]
 	pools   []*sink.Pool
 	sinks   []namedSink // the same sinks as pools, for one-shot full syncs
 }
@@ -70,7 +74,7 @@ func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
 		Source: c.Source, Target: t, Binary: c.Rsync.Binary, Args: c.Rsync.Args, Port: c.Rsync.Port,
 		PasswordFile: c.Rsync.PasswordFile, Timeout: c.Rsync.Timeout, Rsh: c.Rsync.Rsh,
 		SSH: rsync.SSHOptions(c.SSH), Delete: c.Delete, Excludes: s.filter.Patterns(),
-		Keep: s.keep, WalkForKeep: s.d.vm.HasFilter(c.Index) || len(c.FilterOptions().Regex) > 0,
+		Keep: s.keep, Writing: s.isWriting, WalkForKeep: s.d.vm.HasFilter(c.Index) || len(c.FilterOptions().Regex) > 0,
 		Logger: s.log,
 	})
 }
@@ -90,6 +94,12 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 	}))
 }
 
+// isWriting reports whether the watcher saw rel created and not yet closed.
+func (s *syncRun) isWriting(rel string) bool {
+	w := s.writing.Load()
+	return w != nil && w.Writing(rel)
+}
+
 // open adds the watches for the whole source tree.
 func (s *syncRun) open() error {
 	if err := checkSource(s.cfg.Source); err != nil {
@@ -101,6 +111,7 @@ func (s *syncRun) open() error {
 		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
 	}
 	s.watcher = w
+	s.writing.Store(w)
 	s.log.Info("watching", "source", s.cfg.Source, "directories", w.Watches())
 	return nil
 }

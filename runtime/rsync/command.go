@@ -23,8 +23,9 @@ type result struct {
 	signaled  bool
 	stdout    []byte // only as much as run was asked to keep
 	stderr    []byte
-	truncated bool  // stderr went past stderrLimit
-	err       error // it could not start, or ctx ended it
+	truncated bool          // stderr went past stderrLimit
+	err       error         // it could not start, or ctx ended it
+	cpu       time.Duration // user + system time of the run and the children it waited for
 }
 
 // class is the run's exit class; a run that did not start, or was cut
@@ -72,6 +73,9 @@ func run(ctx context.Context, argv []string, stdin []byte, stdoutLimit int) resu
 	cmd.WaitDelay = killGrace
 	err := cmd.Run()
 	res := result{stdout: stdout.buf.Bytes(), stderr: stderr.buf.Bytes(), truncated: stderr.over}
+	if ps := cmd.ProcessState; ps != nil {
+		res.cpu = ps.UserTime() + ps.SystemTime()
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -175,7 +175,7 @@ func (s *Sink) runRsync(ctx context.Context, what string, args []string, stdin [
 	s.runs.Add(1)
 	start := time.Now()
 	r := run(ctx, append([]string{s.rsync}, args...), stdin, 0)
-	log := s.log.With("sink", s.String(), "run", what, "seconds", time.Since(start).Seconds())
+	log := s.log.With("sink", s.String(), "run", what, "seconds", time.Since(start).Seconds(), "cpu_seconds", r.cpu.Seconds())
 	switch class := r.class(); {
 	case class == OK:
 		log.Debug("rsync run", "exit", r.code)

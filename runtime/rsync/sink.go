@@ -57,6 +57,11 @@ type Options struct {
 	// which rsync applies itself, keep a full sync right, and the walk only
 	// costs time (and one rsync rule per dropped path).
 	WalkForKeep bool
+	// Writing, when set, reports files still being written (created by
+	// open(2), not closed yet: watch.Watcher.Writing). A new directory's
+	// listing leaves them out; their own events send them once closed,
+	// instead of a part now and the whole again, by delta, later.
+	Writing func(rel string) bool
 	// SSH builds the remote shell for SSH targets (ignored for others).
 	// The login and host are Target.User and Target.Host.
 	SSH SSHOptions

@@ -9,7 +9,8 @@ import (
 )
 
 // expand calls add for every entry below the source directory rel that
-// Keep keeps, parents before children, without following symlinks (rel
+// Keep keeps, but files still being written (Options.Writing), parents
+// before children, without following symlinks (rel
 // included: a directory that has become a symlink is not entered). A
 // directory that cannot be read is left to rsync, which reports it.
 func (s *Sink) expand(ctx context.Context, rel string, add func(string)) {
@@ -18,6 +19,9 @@ func (s *Sink) expand(ctx context.Context, rel string, add func(string)) {
 	}
 	walk(ctx, s.opts.Source, rel, func(child string, isDir bool) bool {
 		if !s.keeps(child, isDir) {
+			return false
+		}
+		if !isDir && s.opts.Writing != nil && s.opts.Writing(child) {
 			return false
 		}
 		add(child)

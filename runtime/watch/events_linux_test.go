@@ -141,8 +141,9 @@ func TestEvents(t *testing.T) {
 }
 
 // TestOpenCreates: a file made by open(2) is reported open (its
-// close-write follows), in the modes that report close-writes; a hard
-// link, a symlink and a file moved in are not, as no close-write follows.
+// close-write follows) and Writing until that close, in the modes that
+// report close-writes; a hard link, a symlink and a file moved in are not,
+// as no close-write follows.
 func TestOpenCreates(t *testing.T) {
 	for _, mode := range []Mode{CloseWrite, CloseWriteOrModify, Modify} {
 		t.Run(mode.String(), func(t *testing.T) {
@@ -154,7 +155,16 @@ func TestOpenCreates(t *testing.T) {
 				t.Fatal(err)
 			}
 			ev := r.waitFor(t, "Create new", func(evs []event.Event) bool { return has(evs, "Create new") })
+			if got := r.w.Writing("new"); got != (mode != Modify) {
+				t.Errorf("Writing(new) while open = %v", got)
+			}
 			f.Close()
+			if mode != Modify {
+				ev = r.waitFor(t, "Modify new", func(evs []event.Event) bool { return has(evs, "Modify new") })
+			}
+			if r.w.Writing("new") {
+				t.Error("Writing(new) after its close = true")
+			}
 			must(t, os.Link(filepath.Join(root, "new"), filepath.Join(root, "link")))
 			must(t, os.Symlink("new", filepath.Join(root, "sym")))
 			mustRename(t, filepath.Join(out, "in"), filepath.Join(root, "in"))
@@ -179,5 +189,38 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScannedFileStillWritten: a file found by scanning a new directory
+// (here one moved in, so no Create of the file was seen) is reported open
+// while a process has it open for writing, and its close-write ends that.
+func TestScannedFileStillWritten(t *testing.T) {
+	root, out := t.TempDir(), t.TempDir()
+	mustMkdir(t, filepath.Join(out, "d"))
+	mustWrite(t, filepath.Join(out, "d", "closed"), "done")
+	f, err := os.Create(filepath.Join(out, "d", "open"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := start(t, root, Options{})
+	mustRename(t, filepath.Join(out, "d"), filepath.Join(root, "d"))
+	open := map[string]bool{}
+	for _, e := range r.settle(t) {
+		if e.Op == event.Create {
+			open[e.Path] = e.Open
+		}
+	}
+	if !open["d/open"] || open["d/closed"] {
+		t.Fatalf("Open flags of the scanned files: %v, want d/open only", open)
+	}
+	if !r.w.Writing("d/open") {
+		t.Fatal("Writing(d/open) = false while it is open")
+	}
+	must(t, f.Close())
+	r.waitFor(t, "Modify d/open", func(evs []event.Event) bool { return has(evs, "Modify d/open") })
+	if r.w.Writing("d/open") {
+		t.Fatal("Writing(d/open) = true after its close")
 	}
 }

@@ -36,6 +36,10 @@ type Watcher struct {
 	closeErr  error
 }
 
+// Writing is always false here: fsnotify reports no close-writes, so which
+// files are still being written is not known.
+func (w *Watcher) Writing(string) bool { return false }
+
 // Open validates root (an existing directory) and watches every directory
 // under it that Options.Skip does not exclude, before it returns.
 func Open(root string, opts Options) (*Watcher, error) {

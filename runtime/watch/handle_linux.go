@@ -49,6 +49,9 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 	case ev.mask&unix.IN_DELETE != 0:
 		return l.deleted(n, ev.name, rel, isDir)
 	case ev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MODIFY) != 0:
+		if ev.mask&unix.IN_CLOSE_WRITE != 0 {
+			l.w.writing.remove(rel)
+		}
 		return l.report(event.Event{Op: event.Modify, Path: rel, Size: l.size(rel)})
 	case ev.mask&unix.IN_ATTRIB != 0:
 		return l.report(event.Event{Op: event.Attrib, Path: rel, IsDir: isDir})
@@ -110,6 +113,9 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 		e.Size = l.size(rel) // no close-write will follow a file moved in
 	} else {
 		e.Open = l.w.opts.Mode != Modify && l.openedForWrite(rel)
+		if e.Open {
+			l.w.writing.add(rel)
+		}
 	}
 	return l.emit(e)
 }
@@ -155,7 +161,14 @@ func (l *loop) addTree(parent *dirNode, name, rel string, announce bool) error {
 		case isDir:
 			err = l.addTree(node, e.name, crel, true)
 		default:
-			err = l.emit(event.Event{Op: event.Create, Path: crel, Size: e.size})
+			ev := event.Event{Op: event.Create, Path: crel, Size: e.size}
+			if e.typ == unix.DT_REG && l.w.opts.Mode != Modify && stillWritten(joinAbs(l.w.abs, crel)) {
+				// Created before the watch: its open came unseen, but
+				// its close-write will be reported.
+				ev.Open = true
+				l.w.writing.add(crel)
+			}
+			err = l.emit(ev)
 		}
 		if err != nil {
 			return err
@@ -164,7 +177,28 @@ func (l *loop) addTree(parent *dirNode, name, rel string, announce bool) error {
 	return nil
 }
 
+// stillWritten reports whether some process has the regular file at abs
+// open for writing. It asks for a read lease, which the kernel refuses with
+// EAGAIN exactly then, and drops it at once (a writer opening the file in
+// between waits those microseconds; the lease-break SIGIO is ignored by Go
+// unless asked for). Without the right to take leases (not the file's
+// owner and no CAP_LEASE) or on a file system without them, it says false:
+// the file is then sent as found, and again at its close.
+func stillWritten(abs string) bool {
+	fd, err := unix.Open(abs, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
+		return err == unix.EAGAIN
+	}
+	_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_UNLCK)
+	return false
+}
+
 func (l *loop) deleted(parent *dirNode, name, rel string, isDir bool) error {
+	l.w.writing.remove(rel)
 	if c := l.tree().child(parent, name); isDir && c != nil {
 		l.w.drop(l.tree(), c, false) // the kernel drops the watch itself
 	}
@@ -192,6 +226,10 @@ func (l *loop) flushPending() error {
 func (l *loop) moved(parent *dirNode, name, rel string, isDir bool) error {
 	p := l.pending
 	l.pending = nil
+	// A file renamed while open leaves the set: at worst a part of it is
+	// listed early. A name renamed over is no longer the file written.
+	l.w.writing.remove(p.rel)
+	l.w.writing.remove(rel)
 	fromSkip, toSkip := l.skip(p.rel, p.isDir), l.skip(rel, isDir)
 	if (fromSkip || toSkip) && p.node != nil {
 		l.w.drop(l.tree(), p.node, true)

@@ -161,6 +161,7 @@ func (l *loop) overflow() error {
 		return err
 	}
 	l.w.log.Warn("inotify queue overflowed; rescanning the whole tree", "root", l.w.root)
+	l.w.writing.clear() // closes may have been lost
 	old, t := l.tree(), newTree()
 	if err := l.w.walk(t, walkItem{}); err != nil {
 		return err

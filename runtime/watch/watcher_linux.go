@@ -39,6 +39,8 @@ type Watcher struct {
 	in   *inotify
 	tree atomic.Pointer[tree] // replaced whole after an overflow
 	leaf leafHint
+	// writing: files created by open(2) and not closed yet (see Writing)
+	writing writingSet
 
 	closeOnce sync.Once
 	closeErr  error
@@ -79,6 +81,14 @@ func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() { w.closeErr = w.in.close() })
 	return w.closeErr
 }
+
+// Writing reports whether rel is a file the kernel reported created by
+// open(2) whose close-write has not arrived yet: it is still being
+// written, and its own events will say when it is whole. A sink listing a
+// new directory's contents leaves such files out rather than sending a
+// part now and the whole again at the close. Safe for concurrent use; in
+// Modify mode it is always false.
+func (w *Watcher) Writing(rel string) bool { return w.writing.has(rel) }
 
 // mask is the inotify event set for a directory. Only the root asks for its
 // own deletion and rename: a subdirectory's are seen in its parent's events.
