@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/luasync/luasync/runtime/filter"
+	"github.com/luasync/luasync/runtime/nesting"
 )
 
 // validateAcross checks the syncs against each other: unique names, no two
@@ -75,15 +76,15 @@ func targetKeyOf(t localTarget) string {
 
 // targetClash explains why a and b cannot share their targets, or returns "".
 func targetClash(a, b localTarget) string {
-	ta, tb := realPath(a.target), realPath(b.target)
+	ta, tb := nesting.Resolve(a.target), nesting.Resolve(b.target)
 	switch {
 	case ta == tb && a.s == b.s:
 		return "" // listed twice in one sync: reported on its own
 	case ta == tb:
 		return fmt.Sprintf("%s is also the target of another sync", a.target)
-	case within(ta, tb) && deletesOver(b.s, tb, ta):
+	case nesting.Within(ta, tb) && deletesOver(b.s, tb, ta):
 		return fmt.Sprintf("%s is inside the target %s of another sync, whose deletes would remove what this one writes", a.target, b.target)
-	case within(tb, ta) && deletesOver(a.s, ta, tb):
+	case nesting.Within(tb, ta) && deletesOver(a.s, ta, tb):
 		return fmt.Sprintf("%s holds the target %s of another sync, and this sync's deletes would remove what that one writes", a.target, b.target)
 	}
 	return ""
@@ -106,7 +107,9 @@ func deletesOver(outer *Sync, outerTarget, inner string) bool {
 // loopingSyncs returns the local targets on a cycle of "mirrors into the
 // source of".
 func (c *Config) loopingSyncs(local []localTarget) []localTarget {
-	feeds := func(a, b localTarget) bool { return a.s != b.s && within(realPath(a.target), realPath(b.s.Source)) }
+	feeds := func(a, b localTarget) bool {
+		return a.s != b.s && nesting.Within(nesting.Resolve(a.target), nesting.Resolve(b.s.Source))
+	}
 	var out []localTarget
 	for i, start := range local {
 		seen := map[int]bool{}

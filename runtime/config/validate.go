@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/luasync/luasync/runtime/nesting"
 )
 
 // knownKinds are the sync kinds, as default.<kind> names them.
@@ -166,13 +168,12 @@ func validateLocalTarget(p *problems, target string) bool {
 // validateNesting rejects a local target that is, holds, or lies inside the
 // source, comparing paths with symlinks resolved.
 func validateNesting(p *problems, source, target string) {
-	src, dst := realPath(source), realPath(target)
-	switch {
-	case src == dst:
+	switch nesting.Of(source, target) {
+	case nesting.Same:
 		p.add("target", "%s is the source directory itself", target)
-	case within(dst, src):
+	case nesting.TargetInSource:
 		p.add("target", "%s is inside source %s: every copy would be seen as a new change and copied again, forever", target, source)
-	case within(src, dst):
+	case nesting.SourceInTarget:
 		p.add("target", "source %s is inside target %s: mirroring would write into, and delete from, the source itself", source, target)
 	}
 }
@@ -184,7 +185,7 @@ func validateTunables(p *problems, s *Sync) {
 	if s.MaxWait < 0 {
 		p.add("maxWait", "%v: must not be negative", s.MaxWait)
 	} else if s.MaxWait < s.Delay {
-		p.add("maxWait", "%v is shorter than delay %v, so events would go out before they settle; make maxWait at least delay", s.MaxWait, s.Delay)
+		p.add("maxWait", "%v is shorter than delay %v, so a file still being written would wait less than one batching window; make maxWait at least delay", s.MaxWait, s.Delay)
 	}
 	if s.Workers < 1 {
 		p.add("workers", "%d: must be at least 1", s.Workers)
@@ -204,29 +205,4 @@ func validateTunables(p *problems, s *Sync) {
 	case r.Attempts > 0 && r.Max < r.Initial:
 		p.add("retry", "max %v is shorter than initial %v", r.Max, r.Initial)
 	}
-}
-
-// realPath resolves symlinks in the longest existing prefix of an absolute
-// path, so a target given through a symlink is still seen inside its source.
-func realPath(path string) string {
-	p, rest := filepath.Clean(path), ""
-	for {
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			return filepath.Join(r, rest)
-		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return filepath.Join(p, rest)
-		}
-		rest = filepath.Join(filepath.Base(p), rest)
-		p = parent
-	}
-}
-
-// within reports whether the clean absolute path p is dir or lies under it.
-func within(p, dir string) bool {
-	if dir == "/" {
-		return true
-	}
-	return p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
 }

@@ -88,10 +88,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range d.syncs {
 		watchers.Go(func() error { return s.run(wctx) })
 	}
+	statusDone := make(chan struct{})
+	if d.cfg.Settings.StatusFile != "" {
+		d.writeStatus()
+		go func() { defer close(statusDone); d.runStatus(wctx) }()
+	} else {
+		close(statusDone)
+	}
 	d.log.Info("luasync running", "syncs", len(d.syncs), "fail_log", d.fails.Path())
 	werr := watchers.Wait() // when ctx is cancelled, or a watcher failed
 	stopPools()
 	perr := pools.Wait()
+	<-statusDone
+	d.writeStatus() // the final counts
 	stopVM()
 	if err := <-vmDone; err != nil && !errors.Is(err, context.Canceled) {
 		perr = errors.Join(perr, fmt.Errorf("lua vm: %w", err))

@@ -4,7 +4,6 @@ package direct
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/luasync/luasync/runtime/event"
+	"github.com/luasync/luasync/runtime/nesting"
 )
 
 // Options tune a Sink.
@@ -84,43 +84,12 @@ func New(source, target string, opts Options) (*Sink, error) {
 	return s, nil
 }
 
-// checkDisjoint refuses overlapping roots, both as written and as resolved.
+// checkDisjoint refuses overlapping roots (package nesting).
 func checkDisjoint(src, dst string) error {
-	rsrc, err := filepath.EvalSymlinks(src)
-	if err != nil {
-		return fmt.Errorf("direct sink: source %s: %w", src, err)
-	}
-	rdst, err := resolveExisting(dst)
-	if err != nil {
-		return fmt.Errorf("direct sink: target %s: %w", dst, err)
-	}
-	for _, p := range [][2]string{{src, dst}, {rsrc, rdst}} {
-		if inside(p[1], p[0]) {
-			return fmt.Errorf("direct sink: target %s is inside source %s (or the same): the mirror would copy itself", dst, src)
-		}
-		if inside(p[0], p[1]) {
-			return fmt.Errorf("direct sink: source %s is inside target %s: a rescan would delete it", src, dst)
-		}
+	if err := nesting.Check(src, dst); err != nil {
+		return fmt.Errorf("direct sink: %w", err)
 	}
 	return nil
-}
-
-// resolveExisting resolves symlinks in the longest existing prefix of p.
-func resolveExisting(p string) (string, error) {
-	r, err := filepath.EvalSymlinks(p)
-	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		return r, err
-	}
-	parent := filepath.Dir(p)
-	if parent == p {
-		return p, nil
-	}
-	rp, err := resolveExisting(parent)
-	return filepath.Join(rp, filepath.Base(p)), err
-}
-
-func inside(p, dir string) bool {
-	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
 }
 
 // makeTarget creates the target root if missing and returns its device.

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/luasync/luasync/runtime/nesting"
 )
 
 // MinVersion is the oldest rsync the sink runs: --delete-missing-args came
@@ -198,40 +199,7 @@ func checkVersion(bin string) error {
 }
 
 // CheckDisjoint refuses a local target that is, holds or lies inside the
-// source, as written and with symlinks resolved: a mirror inside its
-// source would copy itself forever, and a source inside its target would
-// be deleted by the first full sync.
+// source, as written and with symlinks resolved (package nesting).
 func CheckDisjoint(source, target string) error {
-	src, dst := filepath.Clean(source), filepath.Clean(target)
-	rsrc, rdst := resolveExisting(src), resolveExisting(dst)
-	for _, p := range [][2]string{{src, dst}, {rsrc, rdst}} {
-		if within(p[1], p[0]) {
-			return fmt.Errorf("target %s is inside source %s (or the same): the mirror would copy itself", target, source)
-		}
-		if within(p[0], p[1]) {
-			return fmt.Errorf("source %s is inside target %s: a full sync would delete it", source, target)
-		}
-	}
-	return nil
-}
-
-// resolveExisting resolves symlinks in the longest existing prefix of p.
-func resolveExisting(p string) string {
-	rest := ""
-	for {
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			return filepath.Join(r, rest)
-		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return filepath.Join(p, rest)
-		}
-		rest = filepath.Join(filepath.Base(p), rest)
-		p = parent
-	}
-}
-
-// within reports whether the clean absolute path p is dir or lies below it.
-func within(p, dir string) bool {
-	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
+	return nesting.Check(source, target)
 }

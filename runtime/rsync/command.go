@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -55,32 +57,94 @@ func (r result) failure(what string) error {
 	return errors.New(msg)
 }
 
-// run starts argv with stdin, waits for it, and keeps its stderr and the
-// first stdoutLimit bytes of its stdout. The
-// process gets its own process group, so a terminal's ^C reaches luasync
-// (which drains its queues) rather than killing transfers, and so
-// cancelling ctx stops rsync's children too: SIGTERM to the group, then
-// SIGKILL after killGrace.
+// run starts argv, writes stdin to it, waits for it, and keeps its stderr
+// and the first stdoutLimit bytes of its stdout. The process gets its own
+// process group, so a terminal's ^C reaches luasync (which drains its
+// queues) rather than killing transfers, and so cancelling ctx stops
+// rsync's children too: SIGTERM to the group, then SIGKILL after
+// killGrace.
 func run(ctx context.Context, argv []string, stdin []byte, stdoutLimit int) result {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdin = bytes.NewReader(stdin)
-	stderr := &capped{limit: stderrLimit}
-	cmd.Stderr = stderr
-	stdout := &capped{limit: stdoutLimit}
-	cmd.Stdout = stdout
+	p, err := startProc(argv, stdoutLimit)
+	if err != nil {
+		return result{err: err}
+	}
+	return p.finish(ctx, stdin)
+}
+
+// proc is a started process whose stdin is still open: it may wait there
+// (an rsync reading --files-from=-) until finish writes it.
+type proc struct {
+	cmd            *exec.Cmd
+	stdin          io.WriteCloser
+	stdout, stderr *capped
+	exited         chan struct{} // closed once Wait returned
+	waitErr        error
+}
+
+// startProc starts argv in its own process group with a pipe on stdin.
+func startProc(argv []string, stdoutLimit int) (*proc, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	p := &proc{cmd: cmd, stdout: &capped{limit: stdoutLimit}, stderr: &capped{limit: stderrLimit},
+		exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = killGrace
-	err := cmd.Run()
-	res := result{stdout: stdout.buf.Bytes(), stderr: stderr.buf.Bytes(), truncated: stderr.over}
-	if ps := cmd.ProcessState; ps != nil {
+	cmd.WaitDelay = killGrace // a child left holding stdout or stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p.stdin = in
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// alive reports whether the process has not exited yet.
+func (p *proc) alive() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// finish writes stdin, closes it, and waits for the process; cancelling
+// ctx sends SIGTERM to its group, and SIGKILL killGrace later.
+func (p *proc) finish(ctx context.Context, stdin []byte) result {
+	go func() {
+		// A process that exits without reading makes the write fail;
+		// its exit status says why.
+		p.stdin.Write(stdin)
+		p.stdin.Close()
+	}()
+	var cancelled error
+	select {
+	case <-p.exited:
+	case <-ctx.Done():
+		cancelled = ctx.Err()
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(killGrace):
+			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.exited
+		}
+	}
+	res := result{stdout: p.stdout.bytes(), stderr: p.stderr.bytes(), truncated: p.stderr.overflowed()}
+	if ps := p.cmd.ProcessState; ps != nil {
 		res.cpu = ps.UserTime() + ps.SystemTime()
 	}
 	var exit *exec.ExitError
-	switch {
+	switch err := p.waitErr; {
+	case cancelled != nil:
+		res.err = cancelled
 	case err == nil:
-	case ctx.Err() != nil:
-		res.err = ctx.Err()
 	case errors.As(err, &exit):
 		ws, _ := exit.Sys().(syscall.WaitStatus)
 		res.code, res.signaled = exit.ExitCode(), ws.Signaled()
@@ -91,14 +155,30 @@ func run(ctx context.Context, argv []string, stdin []byte, stdoutLimit int) resu
 }
 
 // capped keeps the first limit bytes written to it and discards the rest,
-// so a chatty run (rsync -v) cannot grow memory without bound.
+// so a chatty run (rsync -v) cannot grow memory without bound. exec copies
+// into it from its own goroutine, hence the lock.
 type capped struct {
+	mu    sync.Mutex
 	buf   bytes.Buffer
 	limit int
 	over  bool
 }
 
+func (c *capped) bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Bytes()
+}
+
+func (c *capped) overflowed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.over
+}
+
 func (c *capped) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if room := c.limit - c.buf.Len(); room < len(p) {
 		c.over = true
 		c.buf.Write(p[:max(room, 0)])

@@ -62,6 +62,16 @@
 //     not directories are left out. With Delete off the run takes
 //     --ignore-missing-args instead, Delete events are no-ops and moves copy.
 //
+//     This run's arguments are the same for every batch, so it can start
+//     ahead (Prepare, which the pool calls when a batch is due within
+//     250 ms): rsync connects, authenticates and negotiates, then waits for
+//     its list on stdin, and the batch only writes it. rsync reads nothing
+//     of the source before the list, so what it sends is the state when
+//     the batch came. A run no batch comes for within a second gets an
+//     empty list and exits 0; one that exits early (the target is down)
+//     stops further starts ahead until a run succeeds, and one that fails
+//     to connect when its batch comes is replaced by a new run at once.
+//
 //  3. The source root's own attributes, when the batch changes them, in a
 //     run of their own: "--dirs --filter='- /*' -- SRC/ DST/". (Listing "."
 //     would send every top-level entry with it.)

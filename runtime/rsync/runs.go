@@ -20,10 +20,6 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 	if len(p.list) == 0 {
 		return
 	}
-	args := append(s.args(), "--from0", "--files-from=-")
-	args = append(args, s.missingArgs()...)
-	args = append(args, s.filterArgs()...)
-	args = append(args, "--", s.source, s.dest)
 	var stdin bytes.Buffer
 	dirs := map[string]bool{"": true}
 	for _, rel := range p.list {
@@ -40,7 +36,7 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 	if stdin.Len() == 0 {
 		return
 	}
-	r := s.runRsync(ctx, fmt.Sprintf("send %d paths", len(p.list)), args, stdin.Bytes())
+	r := s.runList(ctx, fmt.Sprintf("send %d paths", len(p.list)), stdin.Bytes())
 	switch class := r.class(); {
 	case class == OK:
 	case class == Fatal:
@@ -50,6 +46,39 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 	default:
 		p.markListed(event.Retry, r.failure("rsync"))
 	}
+}
+
+// listArgs are the arguments of a list run; they are the same for every
+// batch, which is what lets a run start ahead (Prepare).
+func (s *Sink) listArgs() []string {
+	args := append(s.args(), "--from0", "--files-from=-")
+	args = append(args, s.missingArgs()...)
+	args = append(args, s.filterArgs()...)
+	return append(args, "--", s.source, s.dest)
+}
+
+// runList runs the list run with stdin as its list: in the warm run if one
+// is waiting, else in a new one. A warm run that fails to connect (the
+// daemon timed it out, say) is retried at once in a new one: nothing of
+// the batch was sent.
+func (s *Sink) runList(ctx context.Context, what string, stdin []byte) result {
+	if p := s.takeWarm(); p != nil {
+		start := time.Now()
+		r := p.finish(ctx, stdin)
+		if r.class() == OK {
+			s.warmOK()
+		}
+		if !connectFailure(r) {
+			s.logRun(what+" (started ahead)", start, r, s.listArgs())
+			return r
+		}
+		s.log.Debug("rsync: a run started ahead could not connect; starting another", "sink", s.String(), "err", r.failure("rsync"))
+	}
+	r := s.runRsync(ctx, what, s.listArgs(), stdin)
+	if r.class() == OK {
+		s.warmOK()
+	}
+	return r
 }
 
 // realParents reports whether every parent of rel in the source is a
@@ -167,14 +196,20 @@ func (s *Sink) missingArgs() []string {
 	return []string{"--ignore-missing-args"}
 }
 
-// runRsync runs rsync once and logs how it went: each run at debug level,
-// a retryable failure as a warning, a fatal one as an error that says the
-// command itself must change. Only argv and stderr are logged; a daemon
-// password is never in either.
+// runRsync runs rsync once and logs how it went (logRun).
 func (s *Sink) runRsync(ctx context.Context, what string, args []string, stdin []byte) result {
 	s.runs.Add(1)
 	start := time.Now()
 	r := run(ctx, append([]string{s.rsync}, args...), stdin, 0)
+	s.logRun(what, start, r, args)
+	return r
+}
+
+// logRun logs how a run went: each run at debug level, a retryable
+// failure as a warning, a fatal one as an error that says the command
+// itself must change. Only argv and stderr are logged; a daemon password
+// is never in either.
+func (s *Sink) logRun(what string, start time.Time, r result, args []string) {
 	log := s.log.With("sink", s.String(), "run", what, "seconds", time.Since(start).Seconds(), "cpu_seconds", r.cpu.Seconds())
 	switch class := r.class(); {
 	case class == OK:
@@ -187,5 +222,4 @@ func (s *Sink) runRsync(ctx context.Context, what string, args []string, stdin [
 	default:
 		log.Warn("rsync run failed; will retry", "err", r.failure("rsync"))
 	}
-	return r
 }

@@ -98,6 +98,7 @@ type Sink struct {
 	base   []string
 	ssh    []string // remote shell argv for the move script, SSH only
 	runs   atomic.Uint64
+	warm   warmSlot // a list run started ahead (Prepare)
 }
 
 // New checks opts against the machine (the binaries, the source, the

@@ -137,6 +137,10 @@ func (p *Pool) Run(ctx context.Context) error {
 // minRecheck is the shortest wait before asking an early queue again.
 const minRecheck = 2 * time.Millisecond
 
+// prepareAhead is how soon the next batch must be due for the pool to let
+// a Preparer get ready for it.
+const prepareAhead = 250 * time.Millisecond
+
 // dispatch is the pool's loop. It returns, with the number of workers still
 // busy, when shutdown has either drained everything or run out of grace.
 func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
@@ -146,6 +150,9 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 	for {
 		before := busy
 		pending, next, hasNext := p.takeReady(jobs, &busy)
+		if prep, ok := p.sink.(Preparer); ok && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead {
+			prep.Prepare()
+		}
 		if ctxDone == nil && pending == 0 && busy == 0 {
 			return 0
 		}

@@ -408,3 +408,44 @@ func TestPoolDoesNotSpinOnAnEarlyQueue(t *testing.T) {
 		t.Fatalf("the pool called Take %d times in 100 ms while nothing could be taken: it spins", n)
 	}
 }
+
+// preparingSink is a scriptedSink that counts Prepare calls.
+type preparingSink struct {
+	*scriptedSink
+	prepared atomic.Int32
+}
+
+func (s *preparingSink) Prepare() { s.prepared.Add(1) }
+
+// TestPoolPreparesForADueBatch: a Preparer is told when a batch is due
+// soon, and not when the next one is far off.
+func TestPoolPreparesForADueBatch(t *testing.T) {
+	for _, tt := range []struct {
+		delay time.Duration
+		want  bool
+	}{{100 * time.Millisecond, true}, {time.Second, false}} {
+		s := &preparingSink{scriptedSink: newScriptedSink()}
+		clock := newManualClock()
+		fails, err := faillog.Open(filepath.Join(t.TempDir(), "fail.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := NewPool(s, queue.New(queue.Options{Delay: tt.delay}), Options{Name: "test", Workers: 1, Clock: clock, FailLog: fails})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		p.Add(modify("x"))
+		time.Sleep(50 * time.Millisecond) // the dispatcher looks at the queue
+		if got := s.prepared.Load() > 0; got != tt.want {
+			t.Errorf("batch due in %v: prepared %v, want %v", tt.delay, got, tt.want)
+		}
+		clock.Advance(tt.delay)
+		select {
+		case <-s.applied:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the batch was not applied")
+		}
+		cancel()
+		<-done
+	}
+}

@@ -14,6 +14,15 @@ type Sink interface {
 	Apply(ctx context.Context, b event.Batch) []event.Result
 }
 
+// Preparer is a Sink that can get ready for its next batch before it has
+// it: the rsync sink starts its run ahead, so the connection and the
+// handshake are done when the batch comes. The pool calls Prepare when it
+// holds work it expects to hand out within prepareAhead. Prepare must not
+// block on the target.
+type Preparer interface {
+	Prepare()
+}
+
 // Queue is the per-sink merging queue (implemented by package queue). It is
 // not safe for concurrent use; the pool serialises access.
 type Queue interface {

@@ -1,0 +1,72 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// runStatus rewrites settings.statusFile every statusInterval until ctx is
+// done. The last report is written by Run after the pools stopped, so the
+// file ends with the final counts.
+func (d *Daemon) runStatus(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Settings.StatusInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.writeStatus()
+		}
+	}
+}
+
+// writeStatus replaces the status file by a fresh report (a temporary file
+// renamed into place, so a reader never sees half of one). A failure is
+// logged, never fatal: the status file is for people, not for correctness.
+func (d *Daemon) writeStatus() {
+	path := d.cfg.Settings.StatusFile
+	if path == "" {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err == nil {
+		_, err = tmp.Write(d.statusReport(time.Now()))
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}
+	if err != nil {
+		d.log.Warn("could not write the status file", "path", path, "err", err)
+	}
+}
+
+// statusReport is lsyncd's status file in spirit: per sync, what is
+// watched, and per target what is pending, in flight and done.
+func (d *Daemon) statusReport(now time.Time) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "luasync status report at %s (pid %d)\n", now.UTC().Format(time.RFC3339), os.Getpid())
+	for _, s := range d.syncs {
+		watches := 0
+		if w := s.writing.Load(); w != nil {
+			watches = w.Watches()
+		}
+		fmt.Fprintf(&b, "\nsync %s: source %s, watching %d directories\n", s.cfg.Name, s.cfg.Source, watches)
+		for _, p := range s.pools {
+			st := p.Stats()
+			fmt.Fprintf(&b, "  %s\n    pending %d, in flight %d, applied %d, retried %d, failed %d (see the fail log), batches %d\n",
+				p.Name(), st.Pending, st.InFlight, st.Applied, st.Retried, st.Failed, st.Batches)
+		}
+	}
+	return b.Bytes()
+}
