@@ -27,7 +27,7 @@ func TestDefaults(t *testing.T) {
 	wantSync := Sync{
 		Index: 2, Kind: "direct", Source: "/s", Target: "/t",
 		Name:       "sync#3",
-		Delay:      100 * time.Millisecond,
+		Delay:      120 * time.Millisecond,
 		MaxWait:    2 * time.Second,
 		Workers:    2,
 		BatchFiles: 1000,
