@@ -53,7 +53,7 @@ func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
 	fmt.Fprintf(w, "  lua filter\t%t\n", luaFilter)
 	fmt.Fprintf(w, "  init\t%t\n", c.Init)
 	fmt.Fprintf(w, "  delete\t%t\n", c.Delete)
-	fmt.Fprintf(w, "  delay\t%s (max wait %s)\n", c.Delay, c.MaxWait)
+	fmt.Fprintf(w, "  delay\t%s (max wait %s), batches at most every %s\n", c.Delay, c.MaxWait, c.BatchInterval)
 	fmt.Fprintf(w, "  workers\t%d\n", c.Workers)
 	fmt.Fprintf(w, "  batch\t%d files, %d bytes\n", c.BatchFiles, c.BatchBytes)
 	fmt.Fprintf(w, "  retry\t%d attempts, backoff %s doubling to %s\n", c.Retry.Attempts, c.Retry.Initial, c.Retry.Max)

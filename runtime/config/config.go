@@ -74,14 +74,15 @@ type Sync struct {
 	// non-nil slice turns junk filtering off).
 	Junk []string
 
-	Delay      time.Duration // settle time before an event is ready
-	MaxWait    time.Duration // an event is ready after this long even if it keeps changing
-	Init       bool          // run a full sync at startup
-	Delete     bool          // propagate deletes (lsyncd: delete = true)
-	Workers    int           // batches applied at once
-	BatchFiles int           // most events in one batch
-	BatchBytes int64         // most bytes (known sizes) in one batch
-	Retry      Retry
+	Delay         time.Duration // settle time before an event is ready
+	MaxWait       time.Duration // an event is ready after this long even if it keeps changing
+	BatchInterval time.Duration // the shortest time between two batches that are not full
+	Init          bool          // run a full sync at startup
+	Delete        bool          // propagate deletes (lsyncd: delete = true)
+	Workers       int           // batches applied at once
+	BatchFiles    int           // most events in one batch
+	BatchBytes    int64         // most bytes (known sizes) in one batch
+	Retry         Retry
 
 	Index int // position among the config's syncs, 0-based
 	Pos   Pos // where sync{} was called

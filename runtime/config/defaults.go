@@ -5,20 +5,20 @@ import (
 	"time"
 )
 
-// The per-sync defaults. Delay is the batching window, as in lsyncd, but
-// a window that opens on the first change rather than one that every change
-// waits out: a sink idle for Delay ships a change as soon as it has been
-// quiet for Settle; while changes keep coming it starts at most one batch
-// per Delay (unless the last was full), so they go out together. lsyncd's 15
-// s default is what makes it feel slow. 120 ms is the trade-off measured in
-// bench/: at 200 files/s it makes one rsync run of 24 files, and a file
-// still reaches a daemon target within 0.14 s at p99. Settle lets an editor's
-// write-rename-chmod arrive as one change. MaxWait bounds how long a path
-// that never stops changing, or a file still open for writing, goes
-// unsynced.
+// The per-sync defaults. Delay is a settle time, not the batching
+// mechanism: a path ships once it has been quiet that long, which is what
+// lets an editor's write-rename-chmod arrive as one change. Batching comes
+// from the pool: a sink takes everything that is ready when it has a free
+// worker, but starts at most one batch per BatchInterval unless the last
+// one was full, so a steady trickle of changes goes out in few runs while
+// a sink that has been idle ships a change at once. lsyncd's 15 s window
+// is what makes it feel slow; 120 ms is the trade-off measured in bench/:
+// at 200 files/s one rsync run carries 24 files, and a file reaches a
+// daemon target within 0.14 s at p99. MaxWait bounds how long a path that
+// never stops changing, or a file still open for writing, goes unsynced.
 const (
-	Settle               = 10 * time.Millisecond
-	DefaultDelay         = 120 * time.Millisecond
+	DefaultDelay         = 10 * time.Millisecond
+	DefaultBatchInterval = 120 * time.Millisecond
 	DefaultMaxWait       = 2 * time.Second
 	DefaultBatchFiles    = 1000
 	DefaultBatchBytes    = 64 << 20
@@ -40,7 +40,7 @@ func Defaults() Settings {
 }
 
 // ApplyDefaults gives every tunable of s its default: Delay, MaxWait,
-// Workers (set.MaxProcesses, at least 1), BatchFiles, BatchBytes, Init and
+// BatchInterval, Workers (set.MaxProcesses, at least 1), BatchFiles, BatchBytes, Init and
 // Delete (both true) and Retry. Name becomes "sync#N" (N = Index+1) when it
 // is empty. Source, Target, Kind, the filters, Index and Pos are left alone.
 //
@@ -51,6 +51,7 @@ func Defaults() Settings {
 func (s *Sync) ApplyDefaults(set Settings) {
 	s.Delay = DefaultDelay
 	s.MaxWait = DefaultMaxWait
+	s.BatchInterval = DefaultBatchInterval
 	s.Workers = max(set.MaxProcesses, 1)
 	s.BatchFiles = DefaultBatchFiles
 	s.BatchBytes = DefaultBatchBytes

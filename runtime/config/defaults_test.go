@@ -26,15 +26,16 @@ func TestDefaults(t *testing.T) {
 	got := s
 	wantSync := Sync{
 		Index: 2, Kind: "direct", Source: "/s", Target: "/t",
-		Name:       "sync#3",
-		Delay:      120 * time.Millisecond,
-		MaxWait:    2 * time.Second,
-		Workers:    2,
-		BatchFiles: 1000,
-		BatchBytes: 64 << 20,
-		Init:       true,
-		Delete:     true,
-		Retry:      Retry{Attempts: 5, Initial: time.Second, Max: time.Minute},
+		Name:          "sync#3",
+		Delay:         10 * time.Millisecond,
+		MaxWait:       2 * time.Second,
+		BatchInterval: 120 * time.Millisecond,
+		Workers:       2,
+		BatchFiles:    1000,
+		BatchBytes:    64 << 20,
+		Init:          true,
+		Delete:        true,
+		Retry:         Retry{Attempts: 5, Initial: time.Second, Max: time.Minute},
 	}
 	if !reflect.DeepEqual(got, wantSync) {
 		t.Errorf("ApplyDefaults gave %+v\nwant %+v", got, wantSync)

@@ -182,10 +182,13 @@ func validateTunables(p *problems, s *Sync) {
 	if s.Delay < 0 {
 		p.add("delay", "%v: must not be negative", s.Delay)
 	}
+	if s.BatchInterval < 0 {
+		p.add("batchInterval", "%v: must not be negative (0 takes a batch whenever a worker is free)", s.BatchInterval)
+	}
 	if s.MaxWait < 0 {
 		p.add("maxWait", "%v: must not be negative", s.MaxWait)
 	} else if s.MaxWait < s.Delay {
-		p.add("maxWait", "%v is shorter than delay %v, so a file still being written would wait less than one batching window; make maxWait at least delay", s.MaxWait, s.Delay)
+		p.add("maxWait", "%v is shorter than delay %v, so events would go out before they settle; make maxWait at least delay", s.MaxWait, s.Delay)
 	}
 	if s.Workers < 1 {
 		p.add("workers", "%d: must be at least 1", s.Workers)

@@ -81,12 +81,12 @@ func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
 
 func (s *syncRun) addPool(name string, target sink.Sink) {
 	s.sinks = append(s.sinks, namedSink{name, target})
-	q := queue.New(queue.Options{Delay: min(s.cfg.Delay, config.Settle), MaxWait: s.cfg.MaxWait,
+	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait,
 		BatchFiles: s.cfg.BatchFiles, BatchBytes: s.cfg.BatchBytes, MaxPending: s.d.cfg.Settings.MaxDelays})
 	s.pools = append(s.pools, sink.NewPool(target, q, sink.Options{
 		Name:    name,
 		Workers: s.cfg.Workers,
-		Window:  s.cfg.Delay,
+		Window:  s.cfg.BatchInterval,
 		Retry:   sink.Retry{Attempts: s.cfg.Retry.Attempts, Initial: s.cfg.Retry.Initial, Max: s.cfg.Retry.Max},
 		Grace:   s.d.cfg.Settings.ShutdownGrace,
 		FailLog: s.d.fails,

@@ -19,7 +19,7 @@
 //		source = "/srv/www", target = "/mnt/mirror/www", name = "www",
 //		exclude = { "*.log", "/cache/" }, excludeFrom = "/etc/luasync/www.exclude",
 //		filter = { "+ /public/***", "- *" },    -- or filter = function(event) return ... end
-//		delay = 0.12, maxWait = 2, init = true, delete = true,
+//		delay = 0.01, maxWait = 2, batchInterval = 0.12, init = true, delete = true,
 //		workers = 2, batchFiles = 1000, batchBytes = 67108864,
 //		junk = { ".*.swp" },                    -- false: no junk filter
 //		retry = { attempts = 5, initial = 1, max = 60 },

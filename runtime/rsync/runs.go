@@ -213,7 +213,7 @@ func (s *Sink) logRun(what string, start time.Time, r result, args []string) {
 	log := s.log.With("sink", s.String(), "run", what, "seconds", time.Since(start).Seconds(), "cpu_seconds", r.cpu.Seconds())
 	switch class := r.class(); {
 	case class == OK:
-		log.Debug("rsync run", "exit", r.code)
+		log.Debug("rsync run", "exit", r.code, "args", args)
 	case errors.Is(r.err, context.Canceled):
 		log.Debug("rsync run cancelled")
 	case class == Fatal:

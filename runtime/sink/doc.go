@@ -4,7 +4,12 @@
 // A Pool owns one queue (package queue, behind the Queue interface here) and
 // one dispatcher loop. The loop hands every ready batch to a free worker, so
 // batches are small when the sink is idle and large when it is busy; the queue
-// guarantees that two batches in flight never touch the same path. Each event
+// guarantees that two batches in flight never touch the same path. With a
+// Window (a sync's batchInterval) it starts at most one batch per Window
+// unless the last one was full, so a steady trickle of changes goes out in
+// few batches, while a change on a sink idle for a Window goes at once. A
+// sink that is a Preparer is told when a batch is due within prepareAhead,
+// so it can connect before the batch comes. Each event
 // in a batch comes back OK (dropped), Retry (re-queued with exponential
 // backoff until the retry budget is spent) or Fail; what is not applied is
 // appended to the fail log before it is forgotten.
