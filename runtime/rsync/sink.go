@@ -218,7 +218,10 @@ func (s *Sink) baseArgs() []string {
 			// Without TCP_NODELAY, Nagle's algorithm holds rsync's small
 			// protocol messages until the peer's delayed ACK (40 ms on
 			// Linux): measured on rsync 3.5.0 against a local daemon, a
-			// one-file run takes 90-130 ms without it and 6-12 ms with it.
+			// one-file run takes 90-130 ms without it and 6-12 ms with it,
+			// and a full sync of 100,000 files 23 s instead of 50 s (at
+			// the price of more, smaller segments: 7 CPU-seconds of the
+			// rsync client over loopback instead of 3-4).
 			args = append(args, "--sockopts=TCP_NODELAY")
 		}
 	case SSH:
