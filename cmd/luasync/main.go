@@ -54,6 +54,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, v := range verbs {
 		if v.name == args[0] {
+			defer startProfile(stderr)()
 			return exitCode(stderr, v.run(args[1:], stdout, stderr))
 		}
 	}
