@@ -58,7 +58,7 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 	fmt.Fprintf(&b, "luasync status report at %s (pid %d)\n", now.UTC().Format(time.RFC3339), os.Getpid())
 	for _, s := range d.syncs {
 		watches := 0
-		if w := s.writing.Load(); w != nil {
+		if w := s.live.Load(); w != nil {
 			watches = w.Watches()
 		}
 		fmt.Fprintf(&b, "\nsync %s: source %s, watching %d directories\n", s.cfg.Name, s.cfg.Source, watches)

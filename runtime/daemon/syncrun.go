@@ -23,11 +23,12 @@ type syncRun struct {
 	log     *slog.Logger
 	filter  *filter.Filter
 	watcher *watch.Watcher
-	// writing is the watcher once it is open, for the sinks' Writing: a
-	// full sync may run before the watch starts.
-	writing atomic.Pointer[watch.Watcher]
-	pools   []*sink.Pool
-	sinks   []namedSink // the same sinks as pools, for one-shot full syncs
+	// live is the watcher once it is open, for readers on other
+	// goroutines (the sinks' Writing, the status file); a full sync may
+	// run before the watch starts.
+	live  atomic.Pointer[watch.Watcher]
+	pools []*sink.Pool
+	sinks []namedSink // the same sinks as pools, for one-shot full syncs
 }
 
 type namedSink struct {
@@ -96,7 +97,7 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 
 // isWriting reports whether the watcher saw rel created and not yet closed.
 func (s *syncRun) isWriting(rel string) bool {
-	w := s.writing.Load()
+	w := s.live.Load()
 	return w != nil && w.Writing(rel)
 }
 
@@ -111,7 +112,7 @@ func (s *syncRun) open() error {
 		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
 	}
 	s.watcher = w
-	s.writing.Store(w)
+	s.live.Store(w)
 	s.log.Info("watching", "source", s.cfg.Source, "directories", w.Watches())
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -136,7 +135,7 @@ func (p *proc) finish(ctx context.Context, stdin []byte) result {
 			<-p.exited
 		}
 	}
-	res := result{stdout: p.stdout.bytes(), stderr: p.stderr.bytes(), truncated: p.stderr.overflowed()}
+	res := result{stdout: p.stdout.buf.Bytes(), stderr: p.stderr.buf.Bytes(), truncated: p.stderr.over}
 	if ps := p.cmd.ProcessState; ps != nil {
 		res.cpu = ps.UserTime() + ps.SystemTime()
 	}
@@ -155,30 +154,15 @@ func (p *proc) finish(ctx context.Context, stdin []byte) result {
 }
 
 // capped keeps the first limit bytes written to it and discards the rest,
-// so a chatty run (rsync -v) cannot grow memory without bound. exec copies
-// into it from its own goroutine, hence the lock.
+// so a chatty run (rsync -v) cannot grow memory without bound. It is read
+// only after Wait, when exec's copying goroutines are done.
 type capped struct {
-	mu    sync.Mutex
 	buf   bytes.Buffer
 	limit int
 	over  bool
 }
 
-func (c *capped) bytes() []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Bytes()
-}
-
-func (c *capped) overflowed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.over
-}
-
 func (c *capped) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if room := c.limit - c.buf.Len(); room < len(p) {
 		c.over = true
 		c.buf.Write(p[:max(room, 0)])

@@ -62,19 +62,21 @@ func (s *Sink) listArgs() []string {
 // daemon timed it out, say) is retried at once in a new one: nothing of
 // the batch was sent.
 func (s *Sink) runList(ctx context.Context, what string, stdin []byte) result {
-	if p := s.takeWarm(); p != nil {
+	var r result
+	warm := s.takeWarm()
+	if warm != nil {
 		start := time.Now()
-		r := p.finish(ctx, stdin)
-		if r.class() == OK {
-			s.warmOK()
-		}
-		if !connectFailure(r) {
+		r = warm.finish(ctx, stdin)
+		if connectFailure(r) {
+			s.log.Debug("rsync: a run started ahead could not connect; starting another", "sink", s.String(), "err", r.failure("rsync"))
+			warm = nil
+		} else {
 			s.logRun(what+" (started ahead)", start, r, s.listArgs())
-			return r
 		}
-		s.log.Debug("rsync: a run started ahead could not connect; starting another", "sink", s.String(), "err", r.failure("rsync"))
 	}
-	r := s.runRsync(ctx, what, s.listArgs(), stdin)
+	if warm == nil {
+		r = s.runRsync(ctx, what, s.listArgs(), stdin)
+	}
 	if r.class() == OK {
 		s.warmOK()
 	}

@@ -37,6 +37,7 @@ type Stats struct {
 type Pool struct {
 	opts Options
 	sink Sink
+	prep Preparer // sink, if it is one
 	log  *slog.Logger
 
 	mu       sync.Mutex // guards q, stopping and recoverAt
@@ -78,8 +79,10 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Pool{opts: opts, sink: s, q: q, log: opts.Logger.With("sink", opts.Name),
+	p := &Pool{opts: opts, sink: s, q: q, log: opts.Logger.With("sink", opts.Name),
 		wake: make(chan struct{}, 1), done: make(chan struct{}, opts.Workers)}
+	p.prep, _ = s.(Preparer)
+	return p
 }
 
 // Name is the pool's name.
@@ -150,8 +153,8 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 	for {
 		before := busy
 		pending, next, hasNext := p.takeReady(jobs, &busy)
-		if prep, ok := p.sink.(Preparer); ok && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead {
-			prep.Prepare()
+		if p.prep != nil && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead {
+			p.prep.Prepare()
 		}
 		if ctxDone == nil && pending == 0 && busy == 0 {
 			return 0
