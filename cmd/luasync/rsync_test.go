@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -74,8 +75,17 @@ func TestRsyncTargets(t *testing.T) {
 	for _, d := range dirs {
 		waitIdentical(t, src, d)
 	}
+	// The ssh target's runs share one connection; luasync stops it at exit.
+	shared := regexp.MustCompile(`shared connection up.* socket=(\S+)`)
+	waitFor(t, "the shared ssh connection", func() (bool, string) {
+		return shared.MatchString(p.out.String()), p.out.String()
+	})
+	sock := shared.FindStringSubmatch(p.out.String())[1]
 	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit status = %d, want 0", code)
+	}
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("control socket %s after luasync exited: %v, want it removed with its master", sock, err)
 	}
 }
 

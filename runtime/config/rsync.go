@@ -41,6 +41,7 @@ type SSHConfig struct {
 	IdentityFile string   // identityFile = ... (ssh -i)
 	Options      []string // options = { Key = "value" } as "Key=value", sorted by key, each passed as -o
 	Extra        []string // _extra = { ... }, verbatim
+	NoMultiplex  bool     // multiplex = false (luasync): no shared connection
 }
 
 // RsyncTargets returns every target of an rsync sync, each in the syntax

@@ -105,7 +105,7 @@ func validateRsyncTable(p *problems, r *RsyncConfig, kinds map[rsync.Kind]bool) 
 
 func validateSSHTable(p *problems, s *Sync, kinds map[rsync.Kind]bool) {
 	o := &s.SSH
-	set := o.Binary != "" || o.Port != 0 || o.IdentityFile != "" || len(o.Options)+len(o.Extra) > 0
+	set := o.Binary != "" || o.Port != 0 || o.IdentityFile != "" || len(o.Options)+len(o.Extra) > 0 || o.NoMultiplex
 	switch {
 	case set && !kinds[rsync.SSH]:
 		p.add("ssh", "no target of this sync is reached over ssh (host:path)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -99,6 +100,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	werr := watchers.Wait() // when ctx is cancelled, or a watcher failed
 	stopPools()
 	perr := pools.Wait()
+	d.closeSinks()
 	<-statusDone
 	d.writeStatus() // the final counts
 	stopVM()
@@ -132,6 +134,20 @@ func (d *Daemon) queueStartupSyncs() error {
 		}
 	}
 	return nil
+}
+
+// closeSinks releases what sinks keep between batches (an rsync sink's
+// shared ssh connection), once no batch runs.
+func (d *Daemon) closeSinks() {
+	for _, s := range d.syncs {
+		for _, t := range s.sinks {
+			if c, ok := t.Sink.(io.Closer); ok {
+				if err := c.Close(); err != nil {
+					d.log.Warn("close sink", "sink", t.name, "err", err)
+				}
+			}
+		}
+	}
 }
 
 func (d *Daemon) closeAll() {

@@ -42,6 +42,7 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 		}
 	}
 	g.Wait()
+	d.closeSinks()
 	return errors.Join(errs...)
 }
 

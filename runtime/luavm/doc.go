@@ -41,7 +41,8 @@
 //	sync {
 //		default.rsyncssh, source = "/srv/www", host = "deploy@web1", targetdir = "/srv/www",
 //		ssh = { port = 22, identityFile = "/root/.ssh/id_ed25519", binary = "/usr/bin/ssh",
-//			options = { StrictHostKeyChecking = "yes" }, _extra = { "-4" } },
+//			options = { StrictHostKeyChecking = "yes" }, _extra = { "-4" },
+//			multiplex = true }, -- luasync: one shared connection (ControlMaster)
 //	}
 //
 // rsync = { ... } takes lsyncd's keys; config.RsyncConfig says how they

@@ -43,7 +43,7 @@ sync {
 	ssh       = {
 		binary = "/usr/bin/ssh", port = 2222, identityFile = "keys/id_ed25519",
 		options = { StrictHostKeyChecking = "yes", Compression = false, ServerAliveInterval = 15 },
-		_extra = { "-4" },
+		_extra = { "-4" }, multiplex = false,
 	},
 }
 sync { default.rsync, source = "/srv/c", target = "/mnt/c" }
@@ -77,7 +77,8 @@ sync { default.rsync, source = "/srv/c", target = "/mnt/c" }
 		t.Errorf("sync b = %+v", b)
 	}
 	wantSSH := config.SSHConfig{Binary: "/usr/bin/ssh", Port: 2222, IdentityFile: filepath.Join(dir, "keys/id_ed25519"),
-		Options: []string{"Compression=no", "ServerAliveInterval=15", "StrictHostKeyChecking=yes"}, Extra: []string{"-4"}}
+		Options: []string{"Compression=no", "ServerAliveInterval=15", "StrictHostKeyChecking=yes"}, Extra: []string{"-4"},
+		NoMultiplex: true}
 	if !reflect.DeepEqual(b.SSH, wantSSH) {
 		t.Errorf("ssh:\n got %+v\nwant %+v", b.SSH, wantSSH)
 	}
@@ -99,6 +100,8 @@ func TestLoadRsyncErrors(t *testing.T) {
 		{"rsync not a table", rs + "rsync = true }", `key "rsync": want a table`},
 		{"unknown ssh key", `sync{ default.rsyncssh, source = "/a", host = "h", targetdir = "/t", ssh = { identity_file = "x" } }`,
 			`key "ssh": identity_file: unknown key (did you mean "identityFile"?)`},
+		{"ssh multiplex type", `sync{ default.rsyncssh, source = "/a", host = "h", targetdir = "/t", ssh = { multiplex = "no" } }`,
+			`key "ssh": multiplex: want true or false, got the string "no"`},
 		{"ssh option type", `sync{ default.rsyncssh, source = "/a", host = "h", targetdir = "/t", ssh = { options = { A = {} } } }`,
 			`key "ssh": options: A: want a string, a number, or true or false`},
 		{"rsync on direct", `sync{ default.direct, source = "/a", target = "/b", rsync = {} }`,

@@ -144,7 +144,7 @@ func rsyncField(r *config.RsyncConfig, key string, v lua.LValue) error {
 }
 
 // sshKeys are the keys of ssh = { ... }, as lsyncd names them.
-var sshKeys = []string{"binary", "port", "identityFile", "options", "_extra"}
+var sshKeys = []string{"binary", "port", "identityFile", "options", "_extra", "multiplex"}
 
 // sshKey parses lsyncd's ssh = { ... } table into config.SSHConfig.
 func sshKey(d *syncDecl, v lua.LValue) error {
@@ -171,6 +171,10 @@ func sshKey(d *syncDecl, v lua.LValue) error {
 			o.Options, err = sshOptions(val)
 		case "_extra":
 			o.Extra, err = toStringList(val)
+		case "multiplex":
+			var on bool
+			on, err = toBool(val)
+			o.NoMultiplex = !on
 		default:
 			err = fmt.Errorf("unknown key%s", suggestion(k, sshKeys))
 		}

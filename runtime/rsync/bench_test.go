@@ -71,3 +71,31 @@ func BenchmarkRescan(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/rescan")
 }
+
+// BenchmarkSSHBatch is one small batch over ssh: a rename (the move
+// script) and a new file (an rsync run), over the shared connection and
+// with each run connecting on its own.
+func BenchmarkSSHBatch(b *testing.B) {
+	for _, shared := range []bool{true, false} {
+		name := map[bool]string{true: "shared", false: "own-connections"}[shared]
+		b.Run(name, func(b *testing.B) {
+			s, src, _ := newSink(b, targetKinds[2], func(o *rsync.Options) { o.SSH.NoMultiplex = !shared })
+			write(b, src, "f0", "moved along")
+			apply(b, s, rescan(""))
+			for deadline := time.Now().Add(30 * time.Second); shared && !rsync.SharedUp(s); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					b.Fatal("the shared connection did not come up in 30 s")
+				}
+			}
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				from, to, fresh := fmt.Sprintf("f%d", i), fmt.Sprintf("f%d", i+1), fmt.Sprintf("n%d", i)
+				rename(b, src, from, to)
+				write(b, src, fresh, fresh)
+				b.StartTimer()
+				apply(b, s, move(from, to), create(fresh))
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
+		})
+	}
+}

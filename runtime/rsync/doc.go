@@ -90,6 +90,23 @@
 //     drops; rsync leaves excluded target files alone. A remote target is not
 //     listed, so a file only it has is protected by Excludes, not by Keep.
 //
+// # Shared ssh connections
+//
+// Every ssh an SSH target runs (the move script's, and rsync's through -e)
+// carries "-o ControlPath=SOCK -o ControlMaster=no", and a master
+//
+//	ssh SSHARGS -o ControlPath=SOCK -o ControlMaster=yes -o ControlPersist=60 -N USER@HOST
+//
+// holds one authenticated connection that each of them opens a session on
+// (see master.go). SOCK is $XDG_RUNTIME_DIR/luasync/PID-N, else
+// $TMPDIR/luasync-UID/PID-N, in a directory that must be 0700 and ours. A
+// client finding no socket connects on its own, so a run never waits for
+// or fails on the master; the first run that finds none starts it in the
+// background. The master forks once authenticated and exits after 60 s
+// without a session, or at Close. Left out when ssh = { multiplex = false
+// }, with rsh, when ssh{} sets any Control* option itself, and when the
+// binary is not OpenSSH's (ssh -V).
+//
 // # Results
 //
 // Every path of a run shares its fate, by ExitClass: OK (0, and 24,

@@ -73,6 +73,7 @@ func newSink(t testing.TB, kind targetKind, tune func(*rsync.Options)) (s *rsync
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	return s, src, mirror
 }
 

@@ -154,6 +154,7 @@ func (s *Sink) renameRemote(ctx context.Context, p *plan) ([]bool, bool) {
 		moves[k] = [2]string{p.b[i].From, p.b[i].Path}
 	}
 	argv := append(append([]string(nil), s.ssh...), s.opts.Target.userHost(), "/bin/sh")
+	s.master.ensure()
 	r := run(ctx, argv, moveScript(s.opts.Target.Path, moves), 64<<10)
 	s.log.Debug("rsync: move script", "sink", s.String(), "moves", len(moves), "exit", r.code, "err", r.err)
 	if r.err != nil || r.signaled || r.code == 255 {

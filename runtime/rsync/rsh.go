@@ -32,6 +32,7 @@ func (s *Sink) setupSSH() error {
 		}
 	}
 	s.ssh = append([]string{path}, s.sshArgs()...)
+	s.setupMaster()
 	return nil
 }
 

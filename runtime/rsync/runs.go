@@ -202,6 +202,7 @@ func (s *Sink) missingArgs() []string {
 func (s *Sink) runRsync(ctx context.Context, what string, args []string, stdin []byte) result {
 	s.runs.Add(1)
 	start := time.Now()
+	s.master.ensure()
 	r := run(ctx, append([]string{s.rsync}, args...), stdin, 0)
 	s.logRun(what, start, r, args)
 	return r

@@ -44,6 +44,7 @@ func (s *Sink) Prepare() {
 		return
 	}
 	s.runs.Add(1)
+	s.master.ensure()
 	p, err := startProc(append([]string{s.rsync}, s.listArgs()...), 0)
 	if err != nil {
 		w.broken = true

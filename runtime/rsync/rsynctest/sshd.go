@@ -1,6 +1,7 @@
 package rsynctest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -91,8 +92,19 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin prohibit-password
-LogLevel ERROR
+LogLevel INFO
 `, s.Port, hostKey, dir, dir)
+}
+
+// Logins counts the logins sshd has accepted so far: one per connection
+// that authenticated, however many sessions it then carried.
+func (s *SSHD) Logins(tb testing.TB) int {
+	tb.Helper()
+	b, err := os.ReadFile(s.LogFile)
+	if err != nil {
+		tb.Fatalf("read sshd's log: %v", err)
+	}
+	return bytes.Count(b, []byte("Accepted publickey for "))
 }
 
 // Args are the ssh options that reach this server: port, identity and
