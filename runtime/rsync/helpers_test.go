@@ -38,14 +38,23 @@ var targetKinds = []targetKind{
 		opts.PasswordFile = d.PasswordFile
 		return filepath.Join(d.Dir, "mirror dir")
 	}},
-	{"ssh", true, func(t testing.TB, opts *rsync.Options) string {
+	{"ssh", true, sshSetup(nil)},
+}
+
+// sshSetup starts an sshd and points opts at a directory through it; the
+// sshd goes to *started when started is not nil.
+func sshSetup(started **rsynctest.SSHD) func(t testing.TB, opts *rsync.Options) string {
+	return func(t testing.TB, opts *rsync.Options) string {
 		sshd := rsynctest.StartSSHD(t)
+		if started != nil {
+			*started = sshd
+		}
 		mirror := filepath.Join(t.TempDir(), "remote mirror")
 		opts.Target = mustTarget(t, sshd.Target(mirror))
 		opts.Target.Port = sshd.Port
 		opts.SSH = rsync.SSHOptions{IdentityFile: sshd.IdentityFile, Options: sshd.Options}
 		return mirror
-	}},
+	}
 }
 
 func mustTarget(t testing.TB, s string) rsync.Target {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"syscall"
@@ -19,15 +18,7 @@ import (
 func sshSink(t *testing.T, tune func(*rsync.Options)) (*rsync.Sink, *rsynctest.SSHD, string, string) {
 	t.Helper()
 	var sshd *rsynctest.SSHD
-	kind := targetKind{"ssh", true, func(t testing.TB, opts *rsync.Options) string {
-		sshd = rsynctest.StartSSHD(t)
-		mirror := filepath.Join(t.TempDir(), "remote mirror")
-		opts.Target = mustTarget(t, sshd.Target(mirror))
-		opts.Target.Port = sshd.Port
-		opts.SSH = rsync.SSHOptions{IdentityFile: sshd.IdentityFile, Options: sshd.Options}
-		return mirror
-	}}
-	s, src, mirror := newSink(t, kind, tune)
+	s, src, mirror := newSink(t, targetKind{"ssh", true, sshSetup(&sshd)}, tune)
 	return s, sshd, src, mirror
 }
 
