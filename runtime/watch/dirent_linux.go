@@ -23,15 +23,21 @@ type dirEntry struct {
 	size int64
 }
 
-// readDir lists the directory abs with getdents(2): no sorting, no per-entry
-// stat unless the file system does not report types or sizes are wanted.
-// A symlink is listed as DT_LNK and never followed.
+// readDir lists the directory abs; see readDirFD.
 func readDir(abs string, sizes bool) ([]dirEntry, error) {
 	fd, err := unix.Open(abs, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open directory %s: %w", abs, err)
 	}
 	defer unix.Close(fd)
+	return readDirFD(fd, abs, sizes)
+}
+
+// readDirFD lists the open directory fd (named abs in errors) with
+// getdents(2): no sorting, no per-entry stat unless the file system does
+// not report types or sizes are wanted. A symlink is listed as DT_LNK and
+// never followed. It reads from fd's current offset: list a descriptor once.
+func readDirFD(fd int, abs string, sizes bool) ([]dirEntry, error) {
 	bp := direntBufs.Get().(*[]byte)
 	defer direntBufs.Put(bp)
 	var ents []dirEntry
@@ -134,11 +140,8 @@ func newLeafHint(root string) leafHint {
 	return leafHint{}
 }
 
-// isLeaf reports whether the directory abs surely has no subdirectories.
-func (h leafHint) isLeaf(abs string) bool {
-	if !h.ok {
-		return false
-	}
-	var st unix.Stat_t
-	return unix.Lstat(abs, &st) == nil && st.Nlink == 2 && uint64(st.Dev) == h.dev
+// isLeaf reports whether the directory with stat st surely has no
+// subdirectories.
+func (h leafHint) isLeaf(st *unix.Stat_t) bool {
+	return h.ok && st.Nlink == 2 && uint64(st.Dev) == h.dev
 }

@@ -4,6 +4,7 @@ package watch
 
 import (
 	"fmt"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -18,8 +19,10 @@ func (l *loop) handle(ev rawEvent) error {
 	}
 	if p := l.pending; p != nil && (ev.mask&unix.IN_MOVED_TO == 0 || ev.cookie != p.cookie) {
 		// The kernel queues a rename's halves back to back, so anything
-		// else in between means the first half has no partner. Settle it
-		// first: the watches it drops must not report this event.
+		// else in between (another thread's event, rarely) means the
+		// first half has no partner, or that pairing it is not worth
+		// holding this event back: settle it first as a Delete. Should
+		// its partner come after all, it is an arrival, which is as right.
 		if err := l.flushPending(); err != nil {
 			return err
 		}
@@ -40,14 +43,17 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 	isDir := ev.mask&unix.IN_ISDIR != 0
 	switch {
 	case ev.mask&unix.IN_MOVED_FROM != 0:
-		l.pending = &moveFrom{cookie: ev.cookie, rel: rel, isDir: isDir, node: l.tree().child(n, ev.name)}
+		l.pending = &moveFrom{cookie: ev.cookie, rel: rel, isDir: isDir, parent: n, name: ev.name, at: time.Now()}
 		return nil
 	case ev.mask&unix.IN_MOVED_TO != 0 && l.pending != nil:
 		return l.moved(n, ev.name, rel, isDir)
 	case ev.mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0:
 		return l.arrived(n, ev.name, rel, isDir, ev.mask&unix.IN_MOVED_TO != 0)
 	case ev.mask&unix.IN_DELETE != 0:
-		return l.deleted(n, ev.name, rel, isDir)
+		// A directory's watch ends with its own IN_IGNORED, which drops
+		// its node by descriptor: by name it could be a newer namesake.
+		l.w.writing.remove(rel)
+		return l.report(event.Event{Op: event.Delete, Path: rel, IsDir: isDir})
 	case ev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MODIFY) != 0:
 		if ev.mask&unix.IN_CLOSE_WRITE != 0 {
 			l.w.writing.remove(rel)
@@ -76,8 +82,10 @@ func (l *loop) size(rel string) int64 {
 	return st.Size
 }
 
-// self handles an event about a watched directory itself. Only the root's
-// matter: a subdirectory's are also seen, with its name, in its parent.
+// self handles an event about a watched directory itself. The root's
+// deletion, move or unmount ends watching. Another directory's move says
+// that the node may no longer stand where the tree has it: the settler
+// checks. Its deletion ends with IN_IGNORED, which drops its node.
 func (l *loop) self(n *dirNode, mask uint32) error {
 	isRoot := n == l.tree().root
 	switch {
@@ -95,6 +103,8 @@ func (l *loop) self(n *dirNode, mask uint32) error {
 		return l.unmounted(n)
 	case mask&unix.IN_IGNORED != 0:
 		l.w.drop(l.tree(), n, false)
+	case mask&unix.IN_MOVE_SELF != 0:
+		l.checkNow(n)
 	}
 	return nil
 }
@@ -106,7 +116,7 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 		return nil
 	}
 	if isDir {
-		return l.addTree(parent, name, rel, true)
+		return l.addDir(parent, name, rel, found)
 	}
 	e := event.Event{Op: event.Create, Path: rel}
 	if movedIn {
@@ -132,97 +142,36 @@ func (l *loop) openedForWrite(rel string) bool {
 	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1
 }
 
-// addTree watches a new directory, then reports it (when announce) and
-// everything in it as created, recursing with the same order: a watch
-// exists before its directory is read, so nothing written in between is
-// missed. Duplicates with the kernel's own events are harmless.
-func (l *loop) addTree(parent *dirNode, name, rel string, announce bool) error {
-	node, err := l.w.watchDir(l.tree(), walkItem{parent: parent, name: name, rel: rel})
-	if err != nil {
-		return l.w.fatal(err)
-	}
-	if announce {
-		if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true}); err != nil {
-			return err
-		}
-	}
-	if node == nil {
-		return nil // gone again, unreadable, or watched and scanned already
-	}
-	ents, err := l.w.list(rel, true)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		crel := event.Join(rel, e.name)
-		isDir := e.typ == unix.DT_DIR
-		switch {
-		case l.skip(crel, isDir):
-		case isDir:
-			err = l.addTree(node, e.name, crel, true)
-		default:
-			ev := event.Event{Op: event.Create, Path: crel, Size: e.size}
-			if e.typ == unix.DT_REG && l.w.opts.Mode != Modify && stillWritten(joinAbs(l.w.abs, crel)) {
-				// Created before the watch: its open came unseen, but
-				// its close-write will be reported.
-				ev.Open = true
-				l.w.writing.add(crel)
-			}
-			err = l.emit(ev)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// stillWritten reports whether some process has the regular file at abs
-// open for writing. It asks for a read lease, which the kernel refuses with
-// EAGAIN exactly then, and drops it at once (a writer opening the file in
-// between waits those microseconds; the lease-break SIGIO is ignored by Go
-// unless asked for). Without the right to take leases (not the file's
-// owner and no CAP_LEASE) or on a file system without them, it says false:
-// the file is then sent as found, and again at its close.
-func stillWritten(abs string) bool {
-	fd, err := unix.Open(abs, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
-		return err == unix.EAGAIN
-	}
-	_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_UNLCK)
-	return false
-}
-
-func (l *loop) deleted(parent *dirNode, name, rel string, isDir bool) error {
-	l.w.writing.remove(rel)
-	if c := l.tree().child(parent, name); isDir && c != nil {
-		l.w.drop(l.tree(), c, false) // the kernel drops the watch itself
-	}
-	return l.report(event.Event{Op: event.Delete, Path: rel, IsDir: isDir})
-}
-
 // flushPending settles a rename whose second half never came: the name
-// left the tree. A directory that left keeps existing, so its watches are
-// removed explicitly or they would keep reporting from outside.
+// left the tree. A directory that left keeps existing, and its watches
+// keep reporting from outside until the settler finds it gone from its
+// place and removes them.
 func (l *loop) flushPending() error {
 	p := l.pending
 	if p == nil {
 		return nil
 	}
 	l.pending = nil
-	if p.node != nil {
-		l.w.drop(l.tree(), p.node, true)
-	}
+	l.checkChild(p)
 	return l.report(event.Event{Op: event.Delete, Path: p.rel, IsDir: p.isDir})
+}
+
+// checkChild checks the directory a rename took from
+// p's place, if one was watched there. By name it may be a newer namesake;
+// the check goes by identity.
+func (l *loop) checkChild(p *moveFrom) {
+	if !p.isDir {
+		return
+	}
+	if n := l.tree().child(p.parent, p.name); n != nil {
+		l.checkNow(n)
+	}
 }
 
 // moved pairs the pending IN_MOVED_FROM with this IN_MOVED_TO. A rename
 // across the exclusion boundary is a create or a delete; within the
-// watched tree it is one Move, and the directory's watches move with it.
+// watched tree it is one Move, and the directory now at the new name
+// takes its place in the tree (see addDir).
 func (l *loop) moved(parent *dirNode, name, rel string, isDir bool) error {
 	p := l.pending
 	l.pending = nil
@@ -231,15 +180,13 @@ func (l *loop) moved(parent *dirNode, name, rel string, isDir bool) error {
 	l.w.writing.remove(p.rel)
 	l.w.writing.remove(rel)
 	fromSkip, toSkip := l.skip(p.rel, p.isDir), l.skip(rel, isDir)
-	if (fromSkip || toSkip) && p.node != nil {
-		l.w.drop(l.tree(), p.node, true)
-	}
 	switch {
 	case fromSkip && toSkip:
 		return nil
 	case fromSkip:
 		return l.arrived(parent, name, rel, isDir, true)
 	case toSkip:
+		l.checkChild(p)
 		return l.emit(event.Event{Op: event.Delete, Path: p.rel, IsDir: p.isDir})
 	}
 	if err := l.emit(event.Event{Op: event.Move, From: p.rel, Path: rel, IsDir: isDir}); err != nil {
@@ -248,16 +195,7 @@ func (l *loop) moved(parent *dirNode, name, rel string, isDir bool) error {
 	if !isDir {
 		return nil
 	}
-	if p.node == nil {
-		// Not watched before (unreadable then, or lost to an overflow):
-		// watch it now and report its content.
-		return l.addTree(parent, name, rel, false)
-	}
-	if displaced := l.tree().move(p.node, parent, name); displaced != nil {
-		l.w.drop(l.tree(), displaced, true)
-	}
-	l.reskip(p.node, rel)
-	return nil
+	return l.addDir(parent, name, rel, moveDest)
 }
 
 // reskip drops watches below a moved directory that its new path excludes:

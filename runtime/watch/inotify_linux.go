@@ -63,6 +63,24 @@ func (in *inotify) add(abs string, mask uint32) (int32, error) {
 	return int32(wd), nil
 }
 
+// readNow reads what is queued without waiting; 0 means nothing is.
+func (in *inotify) readNow(buf []byte) (int, error) {
+	var n int
+	var err error
+	for {
+		if cerr := in.raw.Control(func(fd uintptr) { n, err = unix.Read(int(fd), buf) }); cerr != nil {
+			return 0, cerr
+		}
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, nil
+		}
+		return n, err
+	}
+}
+
 // rm removes a watch the kernel may already have dropped (EINVAL then).
 func (in *inotify) rm(wd int32) {
 	in.raw.Control(func(fd uintptr) {

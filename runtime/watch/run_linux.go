@@ -30,24 +30,43 @@ const minReadBuf = unix.SizeofInotifyEvent + unix.NAME_MAX + 1
 // need more watches than fs.inotify.max_user_watches allows (continuing would
 // silently miss their changes), or reading inotify failed. Every fatal error
 // is also logged. Run closes the Watcher when it returns.
+//
+// When ctx ends, Run still reads what the kernel has queued by then and
+// sends everything it causes (a rename whose second half never came as a
+// Delete), so nothing read is dropped; the receiver must keep receiving
+// until Run returns.
 func (w *Watcher) Run(ctx context.Context, out chan<- event.Event) error {
 	defer w.Close()
 	stop := make(chan struct{})
 	defer close(stop)
+	wake := func() { w.in.file.SetReadDeadline(time.Now()) }
 	go func() {
 		select {
 		case <-ctx.Done():
-			w.Close() // wakes the blocked Read
+			wake() // ends the blocked Read; the loop then sees ctx
 		case <-stop:
 		}
 	}()
-	l := &loop{w: w, ctx: ctx, out: out, buf: make([]byte, max(readBufSize, minReadBuf))}
+	w.flush.setWake(wake)
+	l := &loop{w: w, ctx: ctx, out: out, buf: make([]byte, max(readBufSize, minReadBuf)), st: newSettler()}
+	rescans, checks := w.later.take()
+	l.st.adopt(rescans, checks)
 	err := l.run()
-	if ctx.Err() != nil {
+	if err == nil {
 		return nil
 	}
 	w.log.Error("watching stopped", "root", w.root, "err", err)
 	return err
+}
+
+// Flush returns once Run has read every event the kernel queued before the
+// call and sent on out everything they cause, and returns how many events
+// Run has sent in all by then. A receiver that counts what it took from out
+// has seen every change made before the call once its count reaches that
+// number. If Run has ended, Flush returns at once with its final count; if
+// Run has not started, Flush waits for it.
+func (w *Watcher) Flush(ctx context.Context) (uint64, error) {
+	return w.flush.wait(ctx, w.flush.request())
 }
 
 // loop is Run's state; it lives on Run's goroutine only.
@@ -57,7 +76,8 @@ type loop struct {
 	out      chan<- event.Event
 	buf      []byte
 	pending  *moveFrom // a rename's first half, waiting for its second
-	deadline bool      // a read deadline is set for pending
+	deadline bool      // a read deadline is set
+	st       *settler  // what must be checked once the events at hand are handled
 }
 
 // moveFrom is an IN_MOVED_FROM not yet paired with its IN_MOVED_TO.
@@ -65,7 +85,9 @@ type moveFrom struct {
 	cookie uint32
 	rel    string
 	isDir  bool
-	node   *dirNode // the directory that moved, if watched
+	parent *dirNode // the directory it left, and its name there
+	name   string
+	at     time.Time
 }
 
 // rawEvent is one decoded inotify event.
@@ -78,30 +100,89 @@ type rawEvent struct {
 
 func (l *loop) run() error {
 	for {
-		n, err := l.w.in.file.Read(l.buf)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = l.flushPending()
-		} else if err == nil {
-			err = l.handleBuffer(l.buf[:n])
-		} else {
-			err = fmt.Errorf("watch %s: read inotify events: %w", l.w.root, err)
-		}
-		if err != nil {
+		if err := l.armDeadline(); err != nil {
 			return err
 		}
-		if err := l.armDeadline(); err != nil {
+		// Checked after the deadline is armed: a request or a
+		// cancellation that comes later wakes the Read below.
+		if l.ctx.Err() != nil {
+			return l.finish()
+		}
+		if gen, ok := l.w.flush.asked(); ok {
+			if err := l.drain(); err != nil {
+				return err
+			}
+			l.w.flush.answer(gen, l.w.sent.Load())
+			continue
+		}
+		n, err := l.w.in.file.Read(l.buf)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			err = l.timeout()
+		case err == nil:
+			err = l.handleBuffer(l.buf[:n])
+		default:
+			err = fmt.Errorf("watch %s: read inotify events: %w", l.w.root, err)
+		}
+		if err == nil {
+			err = l.settle(false)
+		}
+		if err != nil {
 			return err
 		}
 	}
 }
 
+// timeout handles a read deadline: a rename's first half waited long
+// enough, or a retry is due (or someone woke the read; the loop sees why).
+func (l *loop) timeout() error {
+	if p := l.pending; p != nil && time.Since(p.at) >= pairWait {
+		return l.flushPending()
+	}
+	return nil
+}
+
+// drain handles everything the kernel has queued now, without blocking.
+func (l *loop) drain() error {
+	for {
+		n, err := l.w.in.readNow(l.buf)
+		if err != nil {
+			return fmt.Errorf("watch %s: read inotify events: %w", l.w.root, err)
+		}
+		if n == 0 {
+			return l.settle(true)
+		}
+		if err := l.handleBuffer(l.buf[:n]); err != nil {
+			return err
+		}
+	}
+}
+
+// finish hands on what was read before ctx ended: it drains the kernel's
+// queue, settles a rename left half-read, and checks what is doubtful.
+func (l *loop) finish() error {
+	if err := l.drain(); err != nil {
+		return err
+	}
+	if err := l.flushPending(); err != nil {
+		return err
+	}
+	return l.settle(true)
+}
+
 // armDeadline bounds the next read while a rename waits for its second
-// half, and unbounds it otherwise.
+// half or a retry is due, and unbounds it otherwise.
 func (l *loop) armDeadline() error {
+	var at time.Time
+	if p := l.pending; p != nil {
+		at = p.at.Add(pairWait) // the settler waits for it
+	} else if r, ok := l.st.nextRetry(); ok {
+		at = r
+	}
 	var err error
 	switch {
-	case l.pending != nil:
-		err = l.w.in.file.SetReadDeadline(time.Now().Add(pairWait))
+	case !at.IsZero():
+		err = l.w.in.file.SetReadDeadline(at)
 		l.deadline = true
 	case l.deadline:
 		err = l.w.in.file.SetReadDeadline(time.Time{})
@@ -137,13 +218,12 @@ func (l *loop) handleBuffer(b []byte) error {
 	return nil
 }
 
+// emit sends e. It does not give up when ctx ends: what was read is handed
+// on, and the receiver keeps receiving until Run returns.
 func (l *loop) emit(e event.Event) error {
-	select {
-	case l.out <- e:
-		return nil
-	case <-l.ctx.Done():
-		return l.ctx.Err()
-	}
+	l.out <- e
+	l.w.sent.Add(1)
+	return nil
 }
 
 func (l *loop) tree() *tree { return l.w.tree.Load() }
@@ -172,6 +252,8 @@ func (l *loop) overflow() error {
 			l.w.in.rm(wd)
 		}
 	}
+	l.st = newSettler() // its nodes belong to the old tree
+	l.st.adopt(l.w.later.take())
 	return l.emit(event.Event{Op: event.Rescan, Path: "", IsDir: true})
 }
 
@@ -184,5 +266,6 @@ func (l *loop) unmounted(n *dirNode) error {
 	if err := l.w.walk(l.tree(), walkItem{parent: parent, name: name, rel: rel}); err != nil {
 		return err
 	}
+	l.st.adopt(l.w.later.take())
 	return l.emit(event.Event{Op: event.Rescan, Path: rel, IsDir: true})
 }

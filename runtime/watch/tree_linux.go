@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 )
 
+// dirID is a directory's identity: what a path can be checked against.
+type dirID struct{ dev, ino uint64 }
+
 // dirNode is one watched directory. Nodes form a tree mirroring the watched
 // directories, so a path is rebuilt from names on demand: renaming a
 // directory is O(1) whatever lies below it, and a lookup by watch
@@ -17,6 +20,7 @@ type dirNode struct {
 	parent   *dirNode
 	children map[string]*dirNode // nil until the first child
 	wd       int32
+	id       dirID // the inode the watch is on
 }
 
 // path returns the node's path relative to the root.
@@ -38,9 +42,24 @@ func (n *dirNode) path() string {
 	return b.String()
 }
 
+// within reports whether n is a or lies below it.
+func (n *dirNode) within(a *dirNode) bool {
+	for ; n != nil; n = n.parent {
+		if n == a {
+			return true
+		}
+	}
+	return false
+}
+
 // tree indexes the watched directories by watch descriptor. Changes take
 // mu, since a walk inserts from several goroutines; lookups run only on
 // Run's goroutine while no walk is running, and take no lock.
+//
+// A node may be displaced from its parent's children by a newer directory
+// of the same name (the old one was renamed or deleted, and its events are
+// still on their way): it keeps its watch descriptor and its last position,
+// and is settled by identity (see settle_linux.go), never by name.
 type tree struct {
 	mu    sync.Mutex
 	root  *dirNode
@@ -52,55 +71,66 @@ func newTree() *tree {
 	return &tree{byWD: make(map[int32]*dirNode)}
 }
 
-// insert records that parent/name (parent nil: the root) is watched as wd.
-// It returns nil when wd is already known: the kernel hands back the same
-// descriptor for an inode watched twice (a bind mount looping into the
-// tree, or a directory reached again by a scan), and walking it again
-// would not end or would duplicate work. A stale node that still holds the
-// name is displaced and returned for the caller to drop.
-func (t *tree) insert(parent *dirNode, name string, wd int32) (n, displaced *dirNode) {
+// insert records that parent/name (parent nil: the root) is watched as wd
+// on inode id. When wd is known already (the kernel hands back the same
+// descriptor for an inode watched twice) it returns that node as existing
+// and changes nothing. displaced is a node that held the name before; the
+// caller settles it.
+func (t *tree) insert(parent *dirNode, name string, wd int32, id dirID) (n, existing, displaced *dirNode) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.byWD[wd]; ok {
-		return nil, nil
+	if old, ok := t.byWD[wd]; ok {
+		return nil, old, nil
 	}
-	n = &dirNode{name: name, parent: parent, wd: wd}
+	n = &dirNode{name: name, parent: parent, wd: wd, id: id}
 	if parent == nil {
 		t.root = n
 	} else {
-		if parent.children == nil {
-			parent.children = make(map[string]*dirNode)
-		}
-		displaced = parent.children[name]
-		parent.children[name] = n
+		displaced = t.link(n, parent, name)
 	}
 	t.byWD[wd] = n
 	t.count.Add(1)
-	return n, displaced
+	return n, nil, displaced
+}
+
+// link makes n the child name of parent and returns the node it displaced.
+func (t *tree) link(n, parent *dirNode, name string) (displaced *dirNode) {
+	if parent.children == nil {
+		parent.children = make(map[string]*dirNode)
+	}
+	displaced = parent.children[name]
+	parent.children[name] = n
+	if displaced == n {
+		displaced = nil
+	}
+	return displaced
 }
 
 func (t *tree) lookup(wd int32) *dirNode { return t.byWD[wd] }
+
+// attached reports whether n is still watched (not detached).
+func (t *tree) attached(n *dirNode) bool { return n != nil && t.byWD[n.wd] == n }
 
 // child returns the watched directory parent/name, or nil.
 func (t *tree) child(parent *dirNode, name string) *dirNode {
 	return parent.children[name]
 }
 
-// move renames n to newParent/newName and returns a node it displaced (the
-// empty directory a rename replaced), which the caller drops.
-func (t *tree) move(n, newParent *dirNode, newName string) (displaced *dirNode) {
+// move renames n to newParent/newName and returns a node it displaced. It
+// refuses (false) to move a node below itself, which no rename does but a
+// bind mount looping into the tree would suggest.
+func (t *tree) move(n, newParent *dirNode, newName string) (displaced *dirNode, ok bool) {
+	if newParent.within(n) {
+		return nil, false
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if n.parent != nil && n.parent.children[n.name] == n {
 		delete(n.parent.children, n.name)
 	}
-	if newParent.children == nil {
-		newParent.children = make(map[string]*dirNode)
-	}
-	displaced = newParent.children[newName]
-	newParent.children[newName] = n
+	displaced = t.link(n, newParent, newName)
 	n.parent, n.name = newParent, newName
-	return displaced
+	return displaced, true
 }
 
 // detach removes n and everything below it and returns their watch
@@ -117,10 +147,12 @@ func (t *tree) detach(n *dirNode) []int32 {
 		if t.byWD[d.wd] == d {
 			delete(t.byWD, d.wd)
 			t.count.Add(-1)
+			wds = append(wds, d.wd)
 		}
-		wds = append(wds, d.wd)
 		for _, c := range d.children {
-			walk(c)
+			if c.parent == d {
+				walk(c)
+			}
 		}
 	}
 	walk(n)

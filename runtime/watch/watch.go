@@ -45,6 +45,11 @@ type Options struct {
 	// excluded file's events are dropped. May be nil. It is called from
 	// several goroutines at once while a tree is walked.
 	Skip func(rel string, isDir bool) bool
+	// PathSkip says that Skip looks at more than a directory's own name
+	// (an anchored or multi-segment pattern, a filter function): after a
+	// directory is renamed, every directory below it is listed again, so
+	// that those its new path no longer excludes are watched and reported.
+	PathSkip bool
 	// Logger receives warnings (unreadable directories) and the fatal error
 	// Run returns; nil means slog.Default().
 	Logger *slog.Logger

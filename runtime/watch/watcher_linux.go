@@ -41,6 +41,10 @@ type Watcher struct {
 	leaf leafHint
 	// writing: files created by open(2) and not closed yet (see Writing)
 	writing writingSet
+	// later: what walks (Open, an overflow) left for Run to settle
+	later later
+	flush flusher
+	sent  atomic.Uint64 // events Run has sent
 
 	closeOnce sync.Once
 	closeErr  error
@@ -63,6 +67,7 @@ func Open(root string, opts Options) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{root: root, abs: abs, opts: opts, log: opts.logger(), in: in, leaf: newLeafHint(abs)}
+	w.flush.init()
 	t := newTree()
 	if err := w.walk(t, walkItem{}); err != nil {
 		in.close()
@@ -78,7 +83,10 @@ func (w *Watcher) Watches() int { return int(w.tree.Load().count.Load()) }
 // Close releases the inotify instance and with it every watch. Run calls it
 // on return; calling it again is harmless.
 func (w *Watcher) Close() error {
-	w.closeOnce.Do(func() { w.closeErr = w.in.close() })
+	w.closeOnce.Do(func() {
+		w.closeErr = w.in.close()
+		w.flush.stop(w.sent.Load())
+	})
 	return w.closeErr
 }
 
@@ -90,11 +98,13 @@ func (w *Watcher) Close() error {
 // Modify mode it is always false.
 func (w *Watcher) Writing(rel string) bool { return w.writing.has(rel) }
 
-// mask is the inotify event set for a directory. Only the root asks for its
-// own deletion and rename: a subdirectory's are seen in its parent's events.
+// mask is the inotify event set for a directory. Every directory reports
+// its own moves (IN_MOVE_SELF), which tell which watched directory a rename
+// took along; only the root asks for its own deletion: a subdirectory's is
+// seen in its parent's events, and its watch then ends with IN_IGNORED.
 func (w *Watcher) mask(rel string) uint32 {
 	m := uint32(unix.IN_CREATE | unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_MOVED_TO | unix.IN_ATTRIB |
-		unix.IN_ONLYDIR | unix.IN_DONT_FOLLOW | unix.IN_EXCL_UNLINK)
+		unix.IN_MOVE_SELF | unix.IN_ONLYDIR | unix.IN_DONT_FOLLOW | unix.IN_EXCL_UNLINK)
 	switch w.opts.Mode {
 	case Modify:
 		m |= unix.IN_MODIFY
@@ -104,42 +114,155 @@ func (w *Watcher) mask(rel string) uint32 {
 		m |= unix.IN_CLOSE_WRITE
 	}
 	if rel == "" {
-		m |= unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+		m |= unix.IN_DELETE_SELF
 	}
 	return m
 }
 
-// walkItem is a directory to watch: parent/name at rel (parent nil: root).
+// walkItem is a directory to watch: parent/name at rel, opened relative
+// to pfd (parent nil: the root, opened by its path).
 type walkItem struct {
 	parent *dirNode
+	pfd    *sharedFD
 	name   string
 	rel    string
 }
 
 // walk watches start and every directory below it into t, in parallel,
-// without reporting anything. ENOSPC comes back as a limitError.
+// without reporting anything. ENOSPC comes back as a limitError; a
+// directory that cannot be watched for another reason is logged and left
+// for Run to retry. On an error the walk stops; descriptors of items it
+// did not reach stay open until the process exits (the error is fatal).
 func (w *Watcher) walk(t *tree, start walkItem) error {
 	err := walkParallel(context.Background(), w.opts.workers(), start, func(it walkItem) ([]walkItem, error) {
-		node, err := w.watchDir(t, it)
-		if node == nil || err != nil {
-			return nil, err
-		}
-		// Checked after the watch exists: a subdirectory made later is
-		// reported by it.
-		if w.leaf.isLeaf(joinAbs(w.abs, it.rel)) {
-			return nil, nil
-		}
-		ents, err := w.list(it.rel, false)
-		var subs []walkItem
-		for _, e := range ents {
-			rel := event.Join(it.rel, e.name)
-			if e.typ == unix.DT_DIR && !w.opts.skip(rel, true) {
-				subs = append(subs, walkItem{parent: node, name: e.name, rel: rel})
-			}
-		}
-		return subs, err
+		return w.visit(t, it)
 	})
 	return w.fatal(err)
+}
+
+// visit watches one directory of a walk and returns its subdirectories.
+func (w *Watcher) visit(t *tree, it walkItem) ([]walkItem, error) {
+	var st unix.Stat_t
+	fd, err := w.openItem(it, &st)
+	it.pfd.release()
+	if err != nil {
+		return nil, w.unwatchable(it.parent, it.rel, err)
+	}
+	n, _, displaced, err := w.watchFD(t, it.parent, it.name, it.rel, fd, &st)
+	if err != nil || n == nil || w.leaf.isLeaf(&st) {
+		unix.Close(fd)
+		return nil, w.unwatchable(it.parent, it.rel, err)
+	}
+	if displaced != nil {
+		w.later.verify(displaced) // a rename during the walk
+	}
+	// Listed after the watch exists: a subdirectory made later is
+	// reported by it.
+	ents, err := readDirFD(fd, joinAbs(w.abs, it.rel), false)
+	var subs []walkItem
+	for _, e := range ents {
+		rel := event.Join(it.rel, e.name)
+		if e.typ == unix.DT_DIR && !w.opts.skip(rel, true) {
+			subs = append(subs, walkItem{parent: n, name: e.name, rel: rel})
+		}
+	}
+	if len(subs) == 0 {
+		unix.Close(fd)
+	} else {
+		s := share(fd, len(subs))
+		for i := range subs {
+			subs[i].pfd = s
+		}
+	}
+	if err != nil {
+		return subs, w.unwatchable(n, it.rel, err)
+	}
+	return subs, nil
+}
+
+// openItem opens a walk item's directory.
+func (w *Watcher) openItem(it walkItem, st *unix.Stat_t) (int, error) {
+	if it.parent == nil {
+		return openDirAt(unix.AT_FDCWD, w.abs, st)
+	}
+	if it.pfd == nil {
+		return w.openChild(it.parent, it.name, st)
+	}
+	return openDirAt(it.pfd.fd, it.name, st)
+}
+
+// openChild opens parent/name through parent's path, checked against its
+// identity first.
+func (w *Watcher) openChild(parent *dirNode, name string, st *unix.Stat_t) (int, error) {
+	var pst unix.Stat_t
+	pfd, err := w.openNode(parent, &pst)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(pfd)
+	return openDirAt(pfd, name, st)
+}
+
+// watchFD adds the watch for the directory open as fd and records it in t
+// as parent/name, unless its inode is watched already (existing).
+func (w *Watcher) watchFD(t *tree, parent *dirNode, name, rel string, fd int, st *unix.Stat_t) (n, existing, displaced *dirNode, err error) {
+	var wd int32
+	if limit := maxWatchesForTest; limit > 0 && t.count.Load() >= limit {
+		err = fmt.Errorf("add watch %s: %w", joinAbs(w.abs, rel), unix.ENOSPC)
+	} else {
+		wd, err = w.in.addFD(fd, joinAbs(w.abs, rel), w.mask(rel), idOf(st))
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n, existing, displaced = t.insert(parent, name, wd, idOf(st))
+	return n, existing, displaced, nil
+}
+
+// unwatchable sorts out why a directory could not be opened, watched or
+// read: gone is fine (its events follow), ENOSPC is fatal, and anything
+// else about a directory that still exists is logged as an error and left
+// for Run to retry through its parent: it is never silently skipped.
+func (w *Watcher) unwatchable(parent *dirNode, rel string, err error) error {
+	switch {
+	case err == nil, gone(err) && rel != "":
+		return nil
+	case errors.Is(err, unix.ENOSPC):
+		return fmt.Errorf("%w: %w", errNoWatches, err)
+	case rel == "" || parent == nil:
+		return fmt.Errorf("watch %s: %w", w.root, err)
+	}
+	w.log.Error("directory not watched; will retry", "root", w.root, "path", rel, "err", err)
+	w.later.rescan(parent)
+	return nil
+}
+
+// later collects, from a walk's goroutines, the directories whose children
+// must be listed again and the nodes whose place must be checked; Run's
+// loop takes them over.
+type later struct {
+	mu              sync.Mutex
+	rescans, checks []*dirNode
+}
+
+func (l *later) rescan(n *dirNode) {
+	l.mu.Lock()
+	l.rescans = append(l.rescans, n)
+	l.mu.Unlock()
+}
+
+func (l *later) verify(n *dirNode) {
+	l.mu.Lock()
+	l.checks = append(l.checks, n)
+	l.mu.Unlock()
+}
+
+func (l *later) take() (rescans, checks []*dirNode) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rescans, checks = l.rescans, l.checks
+	l.rescans, l.checks = nil, nil
+	return rescans, checks
 }
 
 // fatal turns ENOSPC met anywhere into the one message that explains it.
@@ -148,54 +271,6 @@ func (w *Watcher) fatal(err error) error {
 		return watchesError(w.root, w.abs, w.opts)
 	}
 	return err
-}
-
-// watchDir adds the watch for it and records it in t. A nil node without
-// an error means there is nothing to scan: the directory is gone, is no
-// longer a directory, is unreadable (logged), or was already watched.
-func (w *Watcher) watchDir(t *tree, it walkItem) (*dirNode, error) {
-	abs := joinAbs(w.abs, it.rel)
-	var wd int32
-	var err error
-	if limit := maxWatchesForTest; limit > 0 && t.count.Load() >= limit {
-		err = fmt.Errorf("add watch %s: %w", abs, unix.ENOSPC)
-	} else {
-		wd, err = w.in.add(abs, w.mask(it.rel))
-	}
-	switch {
-	case err == nil:
-	case errors.Is(err, unix.ENOSPC):
-		return nil, fmt.Errorf("%w: %w", errNoWatches, err)
-	case it.rel != "" && (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR)):
-		return nil, nil // raced with a delete or replace; its events follow
-	case it.rel != "" && errors.Is(err, unix.EACCES):
-		w.log.Warn("directory not watched: permission denied", "root", w.root, "path", it.rel)
-		return nil, nil
-	default:
-		return nil, fmt.Errorf("watch %s: %w", w.root, err)
-	}
-	node, displaced := t.insert(it.parent, it.name, wd)
-	if displaced != nil {
-		w.drop(t, displaced, true)
-	}
-	return node, nil
-}
-
-// list reads directory rel; a directory that vanished lists as empty and an
-// unreadable one is logged and skipped, so one bad directory never stops a
-// whole tree from being watched.
-func (w *Watcher) list(rel string, sizes bool) ([]dirEntry, error) {
-	ents, err := readDir(joinAbs(w.abs, rel), sizes)
-	switch {
-	case err == nil:
-		return ents, nil
-	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR):
-		return nil, nil
-	case errors.Is(err, unix.EACCES):
-		w.log.Warn("directory not scanned: permission denied", "root", w.root, "path", rel)
-		return nil, nil
-	}
-	return nil, fmt.Errorf("watch %s: %w", w.root, err)
 }
 
 // drop forgets n and its subtree; rm also asks the kernel to stop
