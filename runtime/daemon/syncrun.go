@@ -29,6 +29,8 @@ type syncRun struct {
 	live  atomic.Pointer[watch.Watcher]
 	pools []*sink.Pool
 	sinks []namedSink // the same sinks as pools, for one-shot full syncs
+	// routed counts the watcher's events handed to every pool, for settle.
+	routed counter
 }
 
 type namedSink struct {
@@ -92,7 +94,24 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		Grace:   s.d.cfg.Settings.ShutdownGrace,
 		FailLog: s.d.fails,
 		Logger:  s.d.log,
+		Settle:  s.settle,
 	}))
+}
+
+// settle returns once every change made in the source before the call has
+// reached every pool: the watcher has read it (Flush) and route has
+// pushed what it sent. Without a watcher (a one-shot sync) there is
+// nothing to wait for.
+func (s *syncRun) settle(ctx context.Context) error {
+	w := s.live.Load()
+	if w == nil {
+		return nil
+	}
+	sent, err := w.Flush(ctx)
+	if err != nil {
+		return err
+	}
+	return s.routed.wait(ctx, sent)
 }
 
 // isWriting reports whether the watcher saw rel created and not yet closed.
@@ -134,6 +153,7 @@ func (s *syncRun) run(ctx context.Context) error {
 	}()
 	for ev := range events {
 		s.route(ev)
+		s.routed.add()
 	}
 	if err := <-werr; err != nil {
 		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)

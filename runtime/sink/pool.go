@@ -25,6 +25,18 @@ type Options struct {
 	Clock   Clock         // nil = SystemClock
 	FailLog FailLog       // required: where unapplied events go
 	Logger  *slog.Logger  // nil = slog.Default()
+	// Settle, when set, returns once every change made in the source
+	// before the call has been added to the pool (the watcher has read it
+	// and the sync has routed it). The pool releases a batch's paths in
+	// the queue only after a Settle that began when the sink had finished
+	// the batch: a rename or delete that raced the batch, so that the sink
+	// read something else at a path than the event meant (a directory
+	// renamed away, or replaced by a namesake), is then still merged
+	// against the batch as in flight, and the queue degrades a rename over
+	// it to a delete and a full sync of the new name instead of trusting
+	// what the target got. nil releases a batch as soon as it is applied
+	// (one-shot syncs, which no watcher feeds).
+	Settle func(ctx context.Context) error
 }
 
 // Stats are a pool's counters since it started.
@@ -56,6 +68,10 @@ type Pool struct {
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
+	// landing: applied batches whose paths wait for Settle (see
+	// Options.Settle); guarded by mu. land is signalled when it grows.
+	landing []event.Batch
+	land    chan struct{}
 
 	added, applied, retried, failed, batches atomic.Uint64
 }
@@ -80,7 +96,7 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 		opts.Logger = slog.Default()
 	}
 	p := &Pool{opts: opts, sink: s, q: q, log: opts.Logger.With("sink", opts.Name),
-		wake: make(chan struct{}, 1), done: make(chan struct{}, opts.Workers)}
+		wake: make(chan struct{}, 1), done: make(chan struct{}, opts.Workers), land: make(chan struct{}, 1)}
 	p.prep, _ = s.(Preparer)
 	return p
 }
@@ -127,6 +143,9 @@ func (p *Pool) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	landed := make(chan struct{})
+	stopLanding := make(chan struct{})
+	go func() { defer close(landed); p.lander(applyCtx, stopLanding) }()
 	busy := p.dispatch(ctx, jobs)
 	cancelApply()
 	for ; busy > 0; busy-- {
@@ -134,7 +153,48 @@ func (p *Pool) Run(ctx context.Context) error {
 	}
 	close(jobs)
 	wg.Wait()
+	close(stopLanding)
+	<-landed
 	return p.persistPending()
+}
+
+// lander releases applied batches once Settle says the changes that may
+// have raced them are in the queue; one Settle covers every batch that
+// finished before it began.
+func (p *Pool) lander(ctx context.Context, stop <-chan struct{}) {
+	for {
+		select {
+		case <-p.land:
+		case <-stop:
+			p.release(ctx) // what finished last
+			return
+		}
+		p.release(ctx)
+	}
+}
+
+// release settles and then releases every batch waiting to land.
+func (p *Pool) release(ctx context.Context) {
+	p.mu.Lock()
+	batches := p.landing
+	p.landing = nil
+	p.mu.Unlock()
+	if len(batches) == 0 {
+		return
+	}
+	if err := p.opts.Settle(ctx); err != nil {
+		// Only when the pool is stopping: nothing more will be routed.
+		p.log.Debug("releasing batches without settling", "err", err)
+	}
+	p.mu.Lock()
+	for _, b := range batches {
+		p.q.Done(b)
+	}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // minRecheck is the shortest wait before asking an early queue again.

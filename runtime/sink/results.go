@@ -41,7 +41,15 @@ func (p *Pool) finish(j job, results []event.Result) {
 			failed = append(failed, p.entry(r, 1, now))
 		}
 	}
-	p.q.Done(j.batch)
+	if p.opts.Settle == nil {
+		p.q.Done(j.batch)
+	} else {
+		p.landing = append(p.landing, j.batch)
+		select {
+		case p.land <- struct{}{}:
+		default:
+		}
+	}
 	p.mu.Unlock()
 	p.logBatch(j, results, now)
 	if len(failed) > 0 {

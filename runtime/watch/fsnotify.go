@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fsnotify/fsnotify"
 
@@ -31,6 +32,10 @@ type Watcher struct {
 
 	mu   sync.Mutex
 	dirs map[string]struct{} // watched directories, relative
+
+	flush     flusher
+	flushWake chan struct{}
+	sent      atomic.Uint64 // events Run has sent
 
 	closeOnce sync.Once
 	closeErr  error
@@ -56,7 +61,9 @@ func Open(root string, opts Options) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", root, err)
 	}
-	w := &Watcher{root: root, abs: abs, opts: opts, log: opts.logger(), fw: fw, dirs: map[string]struct{}{}}
+	w := &Watcher{root: root, abs: abs, opts: opts, log: opts.logger(), fw: fw, dirs: map[string]struct{}{},
+		flushWake: make(chan struct{}, 1)}
+	w.flush.init()
 	if err := w.watchTree(""); err != nil {
 		fw.Close()
 		return nil, err
@@ -74,7 +81,10 @@ func (w *Watcher) Watches() int {
 // Close releases every watch. Run calls it on return; calling it again is
 // harmless.
 func (w *Watcher) Close() error {
-	w.closeOnce.Do(func() { w.closeErr = w.fw.Close() })
+	w.closeOnce.Do(func() {
+		w.closeErr = w.fw.Close()
+		w.flush.stop(w.sent.Load())
+	})
 	return w.closeErr
 }
 

@@ -18,6 +18,12 @@ import (
 // or renamed, or fsnotify stops. Run closes the Watcher when it returns.
 func (w *Watcher) Run(ctx context.Context, out chan<- event.Event) error {
 	defer w.Close()
+	w.flush.setWake(func() {
+		select {
+		case w.flushWake <- struct{}{}:
+		default:
+		}
+	})
 	err := w.run(ctx, out)
 	if ctx.Err() != nil {
 		return nil
@@ -33,6 +39,7 @@ func (w *Watcher) run(ctx context.Context, out chan<- event.Event) error {
 		}
 		select {
 		case out <- e:
+			w.sent.Add(1)
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -42,6 +49,12 @@ func (w *Watcher) run(ctx context.Context, out chan<- event.Event) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-w.flushWake:
+			gen, _ := w.flush.asked()
+			if err := w.drain(emit); err != nil {
+				return err
+			}
+			w.flush.answer(gen, w.sent.Load())
 		case ev, ok := <-w.fw.Events:
 			if !ok {
 				return fmt.Errorf("watch %s: watcher closed", w.root)
@@ -56,6 +69,31 @@ func (w *Watcher) run(ctx context.Context, out chan<- event.Event) error {
 			if err := w.failed(err, emit); err != nil {
 				return err
 			}
+		}
+	}
+}
+
+// Flush returns once Run has handled what fsnotify had delivered when it
+// was called, and returns how many events Run has sent in all by then (see
+// the Linux Flush). fsnotify's own reader may still hold events the kernel
+// queued before the call: here Flush is a best effort.
+func (w *Watcher) Flush(ctx context.Context) (uint64, error) {
+	return w.flush.wait(ctx, w.flush.request())
+}
+
+// drain handles the events fsnotify has delivered, without waiting.
+func (w *Watcher) drain(emit func(event.Event) error) error {
+	for {
+		select {
+		case ev, ok := <-w.fw.Events:
+			if !ok {
+				return nil
+			}
+			if err := w.handle(ev, emit); err != nil {
+				return err
+			}
+		default:
+			return nil
 		}
 	}
 }

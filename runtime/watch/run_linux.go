@@ -71,13 +71,12 @@ func (w *Watcher) Flush(ctx context.Context) (uint64, error) {
 
 // loop is Run's state; it lives on Run's goroutine only.
 type loop struct {
-	w        *Watcher
-	ctx      context.Context
-	out      chan<- event.Event
-	buf      []byte
-	pending  *moveFrom // a rename's first half, waiting for its second
-	deadline bool      // a read deadline is set
-	st       *settler  // what must be checked once the events at hand are handled
+	w       *Watcher
+	ctx     context.Context
+	out     chan<- event.Event
+	buf     []byte
+	pending *moveFrom // a rename's first half, waiting for its second
+	st      *settler  // what must be checked once the events at hand are handled
 }
 
 // moveFrom is an IN_MOVED_FROM not yet paired with its IN_MOVED_TO.
@@ -179,15 +178,9 @@ func (l *loop) armDeadline() error {
 	} else if r, ok := l.st.nextRetry(); ok {
 		at = r
 	}
-	var err error
-	switch {
-	case !at.IsZero():
-		err = l.w.in.file.SetReadDeadline(at)
-		l.deadline = true
-	case l.deadline:
-		err = l.w.in.file.SetReadDeadline(time.Time{})
-		l.deadline = false
-	}
+	// Set every time: Flush and Run's own cancellation set it from
+	// other goroutines to wake the read.
+	err := l.w.in.file.SetReadDeadline(at)
 	if err != nil {
 		return fmt.Errorf("watch %s: set read deadline: %w", l.w.root, err)
 	}
