@@ -83,6 +83,9 @@ func (l *loop) ensureChild(parent *dirNode, pfd int, name, rel string, why how) 
 	if n == nil {
 		return nil // watched and listed already
 	}
+	if hookWatched != nil {
+		hookWatched(rel)
+	}
 	return l.scan(n, fd, rel)
 }
 

@@ -11,6 +11,15 @@ import (
 	"github.com/luasync/luasync/runtime/event"
 )
 
+// Test hooks, called on Run's goroutine so that a test can change the file
+// system exactly where a race would: before an event is handled (with its
+// path by the tree), and after a directory's watch is added, before it is
+// listed.
+var (
+	hookEvent   func(mask uint32, rel string)
+	hookWatched func(rel string)
+)
+
 // handle turns one kernel event into zero or more events on out, keeping
 // the tree of watched directories in step.
 func (l *loop) handle(ev rawEvent) error {
@@ -30,6 +39,9 @@ func (l *loop) handle(ev rawEvent) error {
 	n := l.tree().lookup(ev.wd)
 	if n == nil {
 		return nil // a watch already dropped; its last events are moot
+	}
+	if hookEvent != nil {
+		hookEvent(ev.mask, event.Join(n.path(), ev.name))
 	}
 	if ev.name == "" {
 		return l.self(n, ev.mask)

@@ -99,6 +99,7 @@ type rawEvent struct {
 
 func (l *loop) run() error {
 	for {
+		l.w.rounds.Add(1)
 		if err := l.armDeadline(); err != nil {
 			return err
 		}

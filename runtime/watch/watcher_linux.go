@@ -45,6 +45,9 @@ type Watcher struct {
 	later later
 	flush flusher
 	sent  atomic.Uint64 // events Run has sent
+	// rounds counts the loop's turns: each waits for the kernel, a
+	// deadline or a wake-up; a test checks that an idle loop sleeps.
+	rounds atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error

@@ -1,0 +1,269 @@
+//go:build linux && !watch_fsnotify
+
+package watch
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/luasync/luasync/runtime/event"
+)
+
+// race is one interleaving of the watcher's own work with changes it has
+// not read yet. act starts it; a hook, fired once, changes the tree at the
+// exact point named: before the event at a path is handled (on), or after
+// the watch of a new directory is added and before it is listed (watched).
+type race struct {
+	name    string
+	setup   func(t *testing.T, root, out string)
+	act     func(t *testing.T, root, out string)
+	on      string // "MASK path", e.g. "CREATE tmp"
+	watched string // a directory's path
+	hook    func(t *testing.T, root, out string)
+}
+
+var races = []race{{
+	name: "renamed before its watch is added",
+	act:  func(t *testing.T, root, _ string) { mkdirs(t, root, "tmp/a/b"); mustWrite(t, root+"/tmp/a/f", "x") },
+	on:   "CREATE tmp",
+	hook: func(t *testing.T, root, _ string) { mustRename(t, root+"/tmp", root+"/moved") },
+}, {
+	name:    "renamed between its watch and its listing, a namesake made",
+	act:     func(t *testing.T, root, _ string) { mkdirs(t, root, "tmp/a") },
+	watched: "tmp",
+	hook: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/tmp", root+"/moved")
+		mkdirs(t, root, "tmp/x")
+	},
+}, {
+	name: "replaced by a namesake before its create is read",
+	act:  func(t *testing.T, root, _ string) { mkdirs(t, root, "x") },
+	on:   "CREATE x",
+	hook: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/x", root+"/y")
+		mkdirs(t, root, "x/sub", "y/ysub")
+	},
+}, {
+	name: "moved twice before its events are read",
+	act:  func(t *testing.T, root, _ string) { mkdirs(t, root, "a/b") },
+	on:   "CREATE a",
+	hook: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/a", root+"/b2")
+		mustRename(t, root+"/b2", root+"/c")
+		mkdirs(t, root, "c/b/late")
+	},
+}, {
+	name:  "moved out of the tree and back in",
+	setup: func(t *testing.T, root, _ string) { mkdirs(t, root, "d/e") },
+	act:   func(t *testing.T, root, _ string) { mustWrite(t, root+"/go", "") },
+	on:    "CREATE go",
+	hook: func(t *testing.T, root, out string) {
+		mustRename(t, root+"/d", out+"/d")
+		mkdirs(t, out, "d/new")
+		mustRename(t, out+"/d", root+"/back")
+	},
+}, {
+	name:  "parent renamed while a child is created",
+	setup: func(t *testing.T, root, _ string) { mkdirs(t, root, "p") },
+	act:   func(t *testing.T, root, _ string) { mkdirs(t, root, "p/c") },
+	on:    "CREATE p/c",
+	hook: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/p", root+"/q")
+		mkdirs(t, root, "q/c/deeper", "p/new")
+	},
+}, {
+	name:  "renamed again while its first rename is half read",
+	setup: func(t *testing.T, root, _ string) { mkdirs(t, root, "s/t") },
+	act:   func(t *testing.T, root, _ string) { mustRename(t, root+"/s", root+"/u") },
+	on:    "MOVED_FROM s",
+	hook: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/u", root+"/v")
+		mkdirs(t, root, "s", "v/t/w")
+	},
+}, {
+	name:    "a chain renamed at two levels while it is made",
+	act:     func(t *testing.T, root, _ string) { mkdirs(t, root, "c1/c2/c3/c4") },
+	watched: "c1/c2",
+	hook: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/c1", root+"/k1")
+		mustRename(t, root+"/k1/c2/c3", root+"/k1/c3x")
+	},
+}, {
+	name:  "renamed over an empty directory, a namesake made at once",
+	setup: func(t *testing.T, root, _ string) { mkdirs(t, root, "a/x", "b") },
+	act:   func(t *testing.T, root, _ string) { must(t, unix.Rename(root+"/a", root+"/b")) },
+	on:    "MOVED_FROM a",
+	hook:  func(t *testing.T, root, _ string) { mkdirs(t, root, "a/new") },
+}, {
+	name:  "two directories swapped through a temporary name",
+	setup: func(t *testing.T, root, _ string) { mkdirs(t, root, "p/pp", "q/qq") },
+	act: func(t *testing.T, root, _ string) {
+		mustRename(t, root+"/p", root+"/tmp")
+		mustRename(t, root+"/q", root+"/p")
+		mustRename(t, root+"/tmp", root+"/q")
+	},
+}}
+
+// TestRaces: whatever the interleaving, once the watcher has caught up its
+// tree holds every directory at its path (by inode), and a file written
+// into any directory afterwards is reported at its right path.
+func TestRaces(t *testing.T) {
+	for _, rc := range races {
+		t.Run(rc.name, func(t *testing.T) {
+			root, out := t.TempDir(), t.TempDir()
+			if rc.setup != nil {
+				rc.setup(t, root, out)
+			}
+			fired, acted := make(chan struct{}), make(chan struct{})
+			fire := func() {
+				select {
+				case <-fired:
+					return
+				default:
+				}
+				// After act (which the event may overtake), and on a
+				// goroutine of its own so a failing step cannot stop
+				// the watcher's.
+				<-acted
+				done := make(chan struct{})
+				go func() { defer close(done); rc.hook(t, root, out) }()
+				<-done
+				close(fired)
+			}
+			hookEvent = func(mask uint32, rel string) {
+				if rc.on != "" && rc.on == maskName(mask)+" "+rel {
+					fire()
+				}
+			}
+			hookWatched = func(rel string) {
+				if rc.watched != "" && rel == rc.watched {
+					fire()
+				}
+			}
+			t.Cleanup(func() { hookEvent, hookWatched = nil, nil })
+			r := start(t, root, Options{})
+			rc.act(t, root, out)
+			close(acted)
+			if rc.hook != nil && !eventually(func() bool {
+				select {
+				case <-fired:
+					return true
+				default:
+					return false
+				}
+			}) {
+				t.Fatal("the race's hook never fired")
+			}
+			flush(t, r.w)
+			checkTree(t, r.w, root)
+			probes := probeAll(t, root)
+			flush(t, r.w)
+			evs := r.events()
+			for _, p := range probes {
+				if !has(evs, "Create "+p) {
+					t.Errorf("no Create %s; last events:\n%s", p, strings.Join(tail(showAll(evs), 30), "\n"))
+				}
+			}
+		})
+	}
+}
+
+func maskName(mask uint32) string {
+	switch {
+	case mask&unix.IN_CREATE != 0:
+		return "CREATE"
+	case mask&unix.IN_MOVED_FROM != 0:
+		return "MOVED_FROM"
+	case mask&unix.IN_MOVED_TO != 0:
+		return "MOVED_TO"
+	case mask&unix.IN_DELETE != 0:
+		return "DELETE"
+	}
+	return "OTHER"
+}
+
+func mkdirs(t *testing.T, root string, rels ...string) {
+	t.Helper()
+	for _, rel := range rels {
+		mustMkdir(t, filepath.Join(root, rel))
+	}
+}
+
+func flush(t *testing.T, w *Watcher) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if _, err := w.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+}
+
+// checkTree compares the watcher's tree with the directories under root:
+// the same paths, each watched on the inode that is there. Call it after
+// Flush, with nothing changing.
+func checkTree(t *testing.T, w *Watcher, root string) {
+	t.Helper()
+	want := map[string]uint64{}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			var st unix.Stat_t
+			must(t, unix.Lstat(p, &st))
+			rel, _ := filepath.Rel(root, p)
+			want[filepath.ToSlash(strings.TrimPrefix(rel, "."))] = st.Ino
+		}
+		return nil
+	})
+	got := map[string]uint64{}
+	for _, n := range w.tree.Load().byWD {
+		got[n.path()] = n.id.ino
+	}
+	var diff []string
+	for p, ino := range want {
+		if g, ok := got[p]; !ok {
+			diff = append(diff, "not watched: "+p)
+		} else if g != ino {
+			diff = append(diff, "watched on the wrong inode: "+p)
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			diff = append(diff, "watched but not there: "+p)
+		}
+	}
+	sort.Strings(diff)
+	if len(diff) > 0 {
+		t.Errorf("tree differs from the file system:\n%s", strings.Join(diff, "\n"))
+	}
+}
+
+// probeAll writes a file named probe into every directory under root and
+// returns their paths.
+func probeAll(t *testing.T, root string) []string {
+	t.Helper()
+	var probes []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			probes = append(probes, event.Join(filepath.ToSlash(strings.TrimPrefix(rel, ".")), "probe"))
+		}
+		return nil
+	})
+	for _, p := range probes {
+		mustWrite(t, filepath.Join(root, p), "p")
+	}
+	return probes
+}
+
+func tail(s []string, n int) []string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return slices.Clip(s)
+}
