@@ -120,7 +120,7 @@ func (f *fixture) waitRetried(t *testing.T, n uint64) {
 
 func (f *fixture) failed(t *testing.T) []faillog.Entry {
 	t.Helper()
-	e, err := f.fails.Load()
+	e, _, err := f.fails.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,55 @@
+package sink
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/luasync/luasync/runtime/queue"
+)
+
+// TestPoolShutdownReportsWhatItCouldNotPersist: when the fail log refuses
+// the events shutdown must persist (here its path has become a directory),
+// Run returns an error that names the sink, how many events were lost and
+// which, so that luasync exits non-zero instead of "stopped cleanly".
+func TestPoolShutdownReportsWhatItCouldNotPersist(t *testing.T) {
+	s := newScriptedSink()
+	s.gate = make(chan struct{}) // never opened: Apply blocks until cancelled
+	f := newFixture(t, s, queue.Options{}, 1)
+	f.pool.Add(modify("in-flight"))
+	<-s.started
+	f.pool.Add(modify("pending one"))
+	f.pool.Add(modify("pending\xfftwo"))
+	if err := os.Mkdir(f.fails.Path(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f.cancel()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(f.done) == 0 && time.Now().Before(deadline) {
+		f.clock.Advance(time.Second) // past the grace period
+		time.Sleep(10 * time.Millisecond)
+	}
+	err := <-f.done
+	f.done <- nil
+	if err == nil {
+		t.Fatal("Run = nil after the fail log refused every event")
+	}
+	for _, w := range []string{
+		`sink test: 1 event not persisted to the fail log ("in-flight")`,
+		`sink test: 2 events not persisted to the fail log ("pending one", "pending\xfftwo")`,
+		f.fails.Path(),
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("Run's error does not say %q:\n%v", w, err)
+		}
+	}
+	if !errors.Is(err, syscall.EISDIR) {
+		t.Errorf("Run's error does not wrap the cause (EISDIR): %v", err)
+	}
+	if st := f.pool.Stats(); st.Failed != 0 {
+		t.Errorf("stats count %d events as written to the fail log, want 0", st.Failed)
+	}
+}
