@@ -169,7 +169,7 @@ func (d *Daemon) loadFailLog() (map[string]int, error) {
 	for _, dm := range damage {
 		full := dm.Concerns(sinks)
 		d.log.Warn("fail log line is damaged (cut off by a crash or a full disk); skipping it, a full sync covers what it held",
-			"file", d.fails.Path(), "line", dm.Line, "held", dm.Held, "err", dm.Err, "full_sync", full)
+			"file", d.fails.Path(), "line", dm.Line, "held", dm.Held, "bytes", dm.Len, "err", dm.Err, "full_sync", full)
 		for _, s := range full {
 			failed[s]++
 		}

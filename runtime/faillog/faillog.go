@@ -249,7 +249,7 @@ func (l *Log) Repair(sinks []string) (int, error) {
 		repaired++
 		for _, s := range ln.damage.Concerns(sinks) {
 			e := Entry{Sink: s, Event: event.Event{Op: event.Rescan, IsDir: true},
-				Reason: fmt.Sprintf("replaces damaged line %d, which held %s", ln.damage.Line, ln.damage.Held)}
+				Reason: fmt.Sprintf("replaces damaged line %d, which held %q (%d bytes)", ln.damage.Line, ln.damage.Held, ln.damage.Len)}
 			if err := encode(&buf, e); err != nil {
 				return 0, fmt.Errorf("repair fail log %s: %w", l.path, err)
 			}
@@ -259,7 +259,7 @@ func (l *Log) Repair(sinks []string) (int, error) {
 		return 0, nil
 	}
 	if err := l.replace(buf.Bytes()); err != nil {
-		return 0, fmt.Errorf("repair fail log %s: %w", l.path, err)
+		return 0, err
 	}
 	return repaired, nil
 }
@@ -273,7 +273,7 @@ func (l *Log) replace(data []byte) error {
 	}
 	tmp := l.path + ".tmp"
 	if err := writeSynced(tmp, data); err != nil {
-		return err
+		return fmt.Errorf("rewrite fail log %s: %w", l.path, err)
 	}
 	if err := os.Rename(tmp, l.path); err != nil {
 		return fmt.Errorf("replace fail log %s: %w", l.path, err)

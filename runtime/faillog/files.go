@@ -108,14 +108,14 @@ func mkdirAll(dir string) error {
 func writeSynced(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return err // an *os.PathError: it names the operation and path
 	}
 	_, werr := f.Write(data)
 	serr := f.Sync()
 	cerr := f.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		os.Remove(path) // a half-written copy only takes space from the log
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -35,7 +34,8 @@ type record struct {
 type Damage struct {
 	Line  int      // 1-based
 	Sinks []string // the sink names still readable in it, in order
-	Held  string   // what it held: a quoted prefix, safe for any bytes
+	Held  string   // its first bytes, as they are (quote them to print: any byte may be there)
+	Len   int      // its length in bytes
 	Err   error    // why it does not decode
 }
 
@@ -55,7 +55,7 @@ func (d Damage) Concerns(sinks []string) []string {
 	return named
 }
 
-// heldMax bounds how much of a damaged line a warning quotes.
+// heldMax bounds how much of a damaged line Damage.Held keeps.
 const heldMax = 160
 
 // sinkField finds `"sink":"NAME"` anywhere in a line, so that a line two
@@ -63,10 +63,7 @@ const heldMax = 160
 var sinkField = regexp.MustCompile(`"sink":("(?:[^"\\]|\\.)*")`)
 
 func damaged(n int, line []byte, err error) *Damage {
-	d := &Damage{Line: n, Err: err, Held: strconv.Quote(string(line[:min(len(line), heldMax)]))}
-	if len(line) > heldMax {
-		d.Held += fmt.Sprintf("... (%d bytes)", len(line))
-	}
+	d := &Damage{Line: n, Err: err, Held: string(line[:min(len(line), heldMax)]), Len: len(line)}
 	for _, m := range sinkField.FindAllSubmatch(line, -1) {
 		var name string
 		if json.Unmarshal(m[1], &name) == nil && !slices.Contains(d.Sinks, name) {

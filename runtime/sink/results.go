@@ -106,12 +106,12 @@ func (p *Pool) writeFailed(entries []faillog.Entry) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopping {
-		sample := samplePaths(entries)
+		sample := sampleEvents(entries)
 		for _, e := range entries {
 			p.log.Debug("not persisted", "event", e.Event.String())
 		}
 		p.log.Error("LOST at shutdown: could not write to the fail log; run a full sync (luasync sync) once it is writable",
-			"events", len(entries), "paths", sample, "err", err)
+			"events", len(entries), "sample", sample, "err", err)
 		p.lost = append(p.lost, fmt.Errorf("sink %s: %s not persisted to the fail log (%s): %w",
 			p.opts.Name, countEvents(len(entries)), sample, err))
 		return
@@ -130,23 +130,6 @@ func countEvents(n int) string {
 	return strconv.Itoa(n) + " events"
 }
 
-// samplePaths names a few of the entries' paths, quoted (a path may hold
-// any byte), and how many more there are.
-func samplePaths(entries []faillog.Entry) string {
-	const show = 5
-	var b strings.Builder
-	for i, e := range entries[:min(len(entries), show)] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Quote(e.Event.Path))
-	}
-	if len(entries) > show {
-		fmt.Fprintf(&b, " and %d more", len(entries)-show)
-	}
-	return b.String()
-}
-
 // compact drops fail log entries that a successful full sync has covered.
 func (p *Pool) compact(j job) {
 	p.log.Info("full sync complete", "took", p.opts.Clock.Now().Sub(j.started).Round(time.Millisecond))
@@ -158,4 +141,21 @@ func (p *Pool) compact(j job) {
 	if n > 0 {
 		p.log.Info("full sync covered fail log entries; removed them", "entries", n)
 	}
+}
+
+// sampleEvents names a few of the entries' events (op and quoted path: a
+// path may hold any byte), and how many more there are.
+func sampleEvents(entries []faillog.Entry) string {
+	const show = 5
+	var b strings.Builder
+	for i, e := range entries[:min(len(entries), show)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(e.Event.String())
+	}
+	if len(entries) > show {
+		fmt.Fprintf(&b, " and %d more", len(entries)-show)
+	}
+	return b.String()
 }

@@ -38,8 +38,8 @@ func TestPoolShutdownReportsWhatItCouldNotPersist(t *testing.T) {
 		t.Fatal("Run = nil after the fail log refused every event")
 	}
 	for _, w := range []string{
-		`sink test: 1 event not persisted to the fail log ("in-flight")`,
-		`sink test: 2 events not persisted to the fail log ("pending one", "pending\xfftwo")`,
+		`sink test: 1 event not persisted to the fail log (Modify file "in-flight")`,
+		`sink test: 2 events not persisted to the fail log (Modify file "pending one", Modify file "pending\xfftwo")`,
 		f.fails.Path(),
 	} {
 		if !strings.Contains(err.Error(), w) {
