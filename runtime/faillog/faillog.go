@@ -199,30 +199,17 @@ func (l *Log) read() ([]line, error) {
 }
 
 // Compact removes the entries of sink written before t: a full sync that
-// started at t has covered them. It re-reads the file under the same lock
-// that appends take, so a line appended meanwhile is kept, and rewrites the
-// file atomically. Damaged lines are kept as they are: only Repair, which
-// knows every sink, may replace them.
+// started at t has covered them. Damaged lines are kept as they are: only
+// Repair, which knows every sink, may replace them.
 func (l *Log) Compact(sink string, before time.Time) (removed int, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lines, err := l.read()
-	if err != nil {
-		return 0, err
-	}
-	var buf bytes.Buffer
-	for _, ln := range lines {
+	return l.rewrite(func(ln line, buf *bytes.Buffer) (bool, error) {
 		if ln.damage == nil && ln.entry.Sink == sink && ln.entry.Time.Before(before) {
-			removed++
-			continue
+			return true, nil
 		}
 		buf.Write(ln.raw)
 		buf.WriteByte('\n')
-	}
-	if removed == 0 {
-		return 0, nil
-	}
-	return removed, l.replace(buf.Bytes())
+		return false, nil
+	})
 }
 
 // Repair replaces each damaged line by a well-formed full-sync request
@@ -232,6 +219,29 @@ func (l *Log) Compact(sink string, before time.Time) (removed int, err error) {
 // crash before that full sync asks for it again at the next start. It
 // returns how many lines it replaced.
 func (l *Log) Repair(sinks []string) (int, error) {
+	return l.rewrite(func(ln line, buf *bytes.Buffer) (bool, error) {
+		if ln.damage == nil {
+			buf.Write(ln.raw)
+			buf.WriteByte('\n')
+			return false, nil
+		}
+		d := ln.damage
+		for _, s := range d.Concerns(sinks) {
+			e := Entry{Sink: s, Event: event.Event{Op: event.Rescan, IsDir: true},
+				Reason: fmt.Sprintf("replaces damaged line %d, which held %q (%d bytes)", d.Line, d.Held, d.Len)}
+			if err := encode(buf, e); err != nil {
+				return false, fmt.Errorf("repair fail log %s: %w", l.path, err)
+			}
+		}
+		return true, nil
+	})
+}
+
+// rewrite re-reads the file under the mutex that appends take, so no line
+// appended since an earlier read can be lost, lets edit write each line's
+// replacement to buf, and if edit changed any line, replaces the file
+// atomically. It returns how many lines edit changed.
+func (l *Log) rewrite(edit func(ln line, buf *bytes.Buffer) (changed bool, err error)) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lines, err := l.read()
@@ -239,29 +249,23 @@ func (l *Log) Repair(sinks []string) (int, error) {
 		return 0, err
 	}
 	var buf bytes.Buffer
-	repaired := 0
+	changed := 0
 	for _, ln := range lines {
-		if ln.damage == nil {
-			buf.Write(ln.raw)
-			buf.WriteByte('\n')
-			continue
+		c, err := edit(ln, &buf)
+		if err != nil {
+			return 0, err
 		}
-		repaired++
-		for _, s := range ln.damage.Concerns(sinks) {
-			e := Entry{Sink: s, Event: event.Event{Op: event.Rescan, IsDir: true},
-				Reason: fmt.Sprintf("replaces damaged line %d, which held %q (%d bytes)", ln.damage.Line, ln.damage.Held, ln.damage.Len)}
-			if err := encode(&buf, e); err != nil {
-				return 0, fmt.Errorf("repair fail log %s: %w", l.path, err)
-			}
+		if c {
+			changed++
 		}
 	}
-	if repaired == 0 {
+	if changed == 0 {
 		return 0, nil
 	}
 	if err := l.replace(buf.Bytes()); err != nil {
 		return 0, err
 	}
-	return repaired, nil
+	return changed, nil
 }
 
 func (l *Log) replace(data []byte) error {
