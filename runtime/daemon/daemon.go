@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -85,13 +86,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { vmDone <- d.vm.Run(vmCtx) }()
 	poolCtx, stopPools := context.WithCancel(background)
 	defer stopPools()
-	var pools errgroup.Group
-	var poolErrs []*error // every pool's, not just the first: each lost event is reported
+	var (
+		pools  sync.WaitGroup
+		perrMu sync.Mutex
+		perr   error // every pool's, not just the first: each names the events it lost
+	)
 	for _, s := range d.syncs {
 		for _, p := range s.pools {
-			perr := new(error)
-			poolErrs = append(poolErrs, perr)
-			pools.Go(func() error { *perr = p.Run(poolCtx); return nil })
+			pools.Go(func() {
+				err := p.Run(poolCtx)
+				perrMu.Lock()
+				perr = errors.Join(perr, err)
+				perrMu.Unlock()
+			})
 		}
 	}
 	watchers, wctx := errgroup.WithContext(ctx)
@@ -109,10 +116,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	werr := watchers.Wait() // when ctx is cancelled, or a watcher failed
 	stopPools()
 	pools.Wait()
-	var perr error
-	for _, e := range poolErrs {
-		perr = errors.Join(perr, *e)
-	}
 	d.closeSinks()
 	<-statusDone
 	d.writeStatus() // the final counts
