@@ -201,9 +201,10 @@ func newTmpfs(t *testing.T, size string) *tmpfs {
 // path is where the test reaches p, a path inside the namespace.
 func (d *tmpfs) path(p string) string { return fmt.Sprintf("/proc/%d/root%s", d.pid, p) }
 
-// luasync is a luasync command that runs inside the namespace.
+// luasync is a luasync command that runs inside the namespace. It keeps
+// its credentials: without root, nsenter may not set groups there.
 func (d *tmpfs) luasync(args ...string) *exec.Cmd {
-	return exec.Command("nsenter", append([]string{"-t", strconv.Itoa(d.pid), "-U", "-m", "--", binary}, args...)...)
+	return exec.Command("nsenter", append([]string{"--preserve-credentials", "-t", strconv.Itoa(d.pid), "-U", "-m", "--", binary}, args...)...)
 }
 
 // fill writes a file until the disk is full.
