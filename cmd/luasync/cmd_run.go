@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/daemon"
+	"github.com/luasync/luasync/runtime/faillog"
 )
 
 func cmdRun(args []string, _, stderr io.Writer) error {
@@ -25,7 +27,8 @@ func cmdRun(args []string, _, stderr io.Writer) error {
 
 // withDaemon loads and validates a config, sets up logging, builds the
 // daemon and calls fn with a context cancelled by SIGINT/SIGTERM. Mistakes
-// before fn runs are usage errors (exit 2); fn's error is a runtime one.
+// before fn runs are usage errors (exit 2); fn's error is a runtime one, and
+// so is a fail log that another luasync holds.
 func withDaemon(args []string, verb string, stderr io.Writer,
 	fn func(context.Context, *daemon.Daemon, *slog.Logger) error) error {
 	vm, cfg, err := loadConfig(args, verb)
@@ -39,9 +42,13 @@ func withDaemon(args []string, verb string, stderr io.Writer,
 	}
 	defer closeLog()
 	d, err := daemon.New(cfg, vm, log)
+	if errors.Is(err, faillog.ErrInUse) {
+		return err // another luasync runs this fail log: nothing wrong with the config (exit 1)
+	}
 	if err != nil {
 		return usageError{err}
 	}
+	defer d.Close()
 	ctx, stop := signalContext(log)
 	defer stop()
 	if err := fn(ctx, d, log); err != nil {

@@ -71,7 +71,14 @@ type proc struct {
 // start runs `luasync ARGS...` and returns at once.
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(binary, args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	return startCommand(t, exec.Command(binary, args...))
+}
+
+// startCommand runs cmd (luasync, or a wrapper that execs it) and returns
+// at once.
+func startCommand(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start luasync: %v", err)
@@ -96,6 +103,13 @@ func start(t *testing.T, args ...string) *proc {
 func startRunning(t *testing.T, cfg string) *proc {
 	t.Helper()
 	p := start(t, "run", cfg)
+	p.waitRunning(t)
+	return p
+}
+
+// waitRunning waits until every watch is in place.
+func (p *proc) waitRunning(t *testing.T) {
+	t.Helper()
 	waitFor(t, "luasync to start watching", func() (bool, string) {
 		select {
 		case <-p.done:
@@ -104,7 +118,6 @@ func startRunning(t *testing.T, cfg string) *proc {
 		}
 		return strings.Contains(p.out.String(), "luasync running"), p.out.String()
 	})
-	return p
 }
 
 // stop sends sig and returns the exit code and how long the exit took.

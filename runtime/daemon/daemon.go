@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -27,7 +28,8 @@ type Daemon struct {
 }
 
 // New prepares every sync: filters, sinks and pools. Nothing is watched
-// until Run.
+// until Run. It locks the fail log first: if another luasync holds it, New
+// fails with an error that wraps faillog.ErrInUse.
 func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 	fails, err := faillog.Open(FailLogPath(cfg))
 	if err != nil {
@@ -37,12 +39,17 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 	for i := range cfg.Syncs {
 		s, err := newSyncRun(d, &cfg.Syncs[i])
 		if err != nil {
+			fails.Close()
 			return nil, err
 		}
 		d.syncs = append(d.syncs, s)
 	}
 	return d, nil
 }
+
+// Close releases the fail log's lock, which New took so that no other
+// luasync can write the same fail log while this one may.
+func (d *Daemon) Close() error { return d.fails.Close() }
 
 // FailLogPath is settings.failLog, or luasync.fail.log beside the config.
 func FailLogPath(cfg *config.Config) string {
@@ -79,10 +86,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { vmDone <- d.vm.Run(vmCtx) }()
 	poolCtx, stopPools := context.WithCancel(background)
 	defer stopPools()
-	var pools errgroup.Group
+	var (
+		pools  sync.WaitGroup
+		perrMu sync.Mutex
+		perr   error // every pool's, not just the first: each names the events it lost
+	)
 	for _, s := range d.syncs {
 		for _, p := range s.pools {
-			pools.Go(func() error { return p.Run(poolCtx) })
+			pools.Go(func() {
+				err := p.Run(poolCtx)
+				perrMu.Lock()
+				perr = errors.Join(perr, err)
+				perrMu.Unlock()
+			})
 		}
 	}
 	watchers, wctx := errgroup.WithContext(ctx)
@@ -99,7 +115,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("luasync running", "syncs", len(d.syncs), "fail_log", d.fails.Path())
 	werr := watchers.Wait() // when ctx is cancelled, or a watcher failed
 	stopPools()
-	perr := pools.Wait()
+	pools.Wait()
 	d.closeSinks()
 	<-statusDone
 	d.writeStatus() // the final counts
@@ -113,13 +129,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 // queueStartupSyncs queues a root Rescan for every sink whose sync has
 // init = true, or that has fail log entries from an earlier run.
 func (d *Daemon) queueStartupSyncs() error {
-	entries, err := d.fails.Load()
+	failed, err := d.loadFailLog()
 	if err != nil {
 		return err
-	}
-	failed := map[string]int{}
-	for _, e := range entries {
-		failed[e.Sink]++
 	}
 	for _, s := range d.syncs {
 		for _, p := range s.pools {
@@ -134,6 +146,43 @@ func (d *Daemon) queueStartupSyncs() error {
 		}
 	}
 	return nil
+}
+
+// loadFailLog counts the fail log's entries per sink. A damaged line is
+// no reason to stop: it is logged with what it held, counts for each sink
+// it concerns, and is repaired into well-formed entries for them.
+func (d *Daemon) loadFailLog() (map[string]int, error) {
+	entries, damage, err := d.fails.Load()
+	if err != nil {
+		return nil, err
+	}
+	failed := map[string]int{}
+	for _, e := range entries {
+		failed[e.Sink]++
+	}
+	if len(damage) == 0 {
+		return failed, nil
+	}
+	var sinks []string
+	for _, s := range d.syncs {
+		for _, p := range s.pools {
+			sinks = append(sinks, p.Name())
+		}
+	}
+	for _, dm := range damage {
+		full := dm.Concerns(sinks)
+		d.log.Warn("fail log line is damaged (cut off by a crash or a full disk); skipping it, a full sync covers what it held",
+			"file", d.fails.Path(), "line", dm.Line, "held", dm.Held, "bytes", dm.Len, "err", dm.Err, "full_sync", full)
+		for _, s := range full {
+			failed[s]++
+		}
+	}
+	if n, err := d.fails.Repair(sinks); err != nil {
+		d.log.Warn("could not rewrite the damaged fail log lines; the next start reads them again", "err", err)
+	} else {
+		d.log.Info("rewrote damaged fail log lines as full-sync requests", "file", d.fails.Path(), "lines", n)
+	}
+	return failed, nil
 }
 
 // closeSinks releases what sinks keep between batches (an rsync sink's

@@ -9,6 +9,11 @@
 // (a Rescan of the root) is queued, so a change made during the full sync is
 // queued behind it instead of being missed.
 //
+// New locks the fail log (one process per fail log) and Close unlocks it.
+// At start, fail log entries and damaged lines ask for full syncs; damaged
+// lines are logged, not fatal.
+//
 // Shutdown: cancelling Run's context stops the watchers, then each pool
-// drains for the grace period and persists what is left to the fail log.
+// drains for the grace period and persists what is left to the fail log;
+// Run returns every pool's report of events it could not persist.
 package daemon

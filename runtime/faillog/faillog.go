@@ -2,16 +2,14 @@ package faillog
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/luasync/luasync/runtime/event"
 )
@@ -25,39 +23,52 @@ type Entry struct {
 	Reason   string
 }
 
-// record is Entry's on-disk form.
-type record struct {
-	Time     time.Time `json:"time"`
-	Sink     string    `json:"sink"`
-	Op       string    `json:"op"`
-	Path     string    `json:"path,omitempty"`
-	PathB64  string    `json:"path_b64,omitempty"`
-	From     string    `json:"from,omitempty"`
-	FromB64  string    `json:"from_b64,omitempty"`
-	IsDir    bool      `json:"dir,omitempty"`
-	Attempts int       `json:"attempts,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-}
-
-// Log is a fail log file. It is safe for concurrent use.
+// Log is a fail log file, locked against other processes from Open to
+// Close. It is safe for concurrent use.
 type Log struct {
 	path string
-	mu   sync.Mutex
+	mu   sync.Mutex // serialises appends with compaction's read-and-replace
+	lock *os.File   // nil once closed
 }
 
-// Open returns the fail log at path, creating its directory if needed. The
-// file itself is created on the first Append.
+// ErrClosed is returned by a Log's methods after Close.
+var ErrClosed = errors.New("fail log is closed")
+
+// Open locks the fail log at path (see ErrInUse), creating its directory
+// if needed. The file itself is created on the first Append.
 func Open(path string) (*Log, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create fail log directory %s: %w", filepath.Dir(path), err)
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
-	return &Log{path: path}, nil
+	f, err := lock(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Log{path: path, lock: f}, nil
+}
+
+// Close releases the lock. The daemon keeps its Log open for the life of
+// the process.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lock == nil {
+		return nil
+	}
+	err := l.lock.Close()
+	l.lock = nil
+	if err != nil {
+		return fmt.Errorf("unlock fail log %s: %w", l.path, err)
+	}
+	return nil
 }
 
 // Path is the file's path.
 func (l *Log) Path() string { return l.path }
 
-// Append writes entries and fsyncs the file before returning.
+// Append writes entries and fsyncs the file before returning. A write that
+// is cut short (a full disk) is an error, and the file is cut back to
+// where it was: the caller still holds the entries.
 func (l *Log) Append(entries ...Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -70,34 +81,101 @@ func (l *Log) Append(entries ...Entry) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if l.lock == nil {
+		return fmt.Errorf("append to fail log %s: %w", l.path, ErrClosed)
+	}
+	return l.append(buf.Bytes())
+}
+
+func (l *Log) append(data []byte) error {
+	f, created, err := openOrCreate(l.path, os.O_RDWR|os.O_APPEND)
 	if err != nil {
 		return fmt.Errorf("open fail log %s: %w", l.path, err)
 	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		return fmt.Errorf("append to fail log %s: %w", l.path, err)
+	defer f.Close()
+	size, torn, err := tail(f)
+	if err != nil {
+		return fmt.Errorf("read fail log %s: %w", l.path, err)
+	}
+	if torn {
+		// An earlier write was cut off: by a crash, or by a full disk when
+		// cutting it back failed too. End that line rather than cut it
+		// away: it may be the only trace of events that never reached the
+		// disk, and Load turns it into a full sync of the sink it names
+		// (of every sink if it names none), where truncating would forget
+		// them.
+		data = append([]byte{'\n'}, data...)
+	}
+	if n, err := f.Write(data); err != nil || n != len(data) {
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		// Our own cut-off line is cut back at once: Append fails, so the
+		// caller still holds these entries (it re-queues them, or reports
+		// them lost), and the file keeps only what it acknowledged.
+		cut := "cut back to where it was"
+		if terr := f.Truncate(size); terr != nil {
+			cut = fmt.Sprintf("left unfinished (%v); the next append ends that line", terr)
+		}
+		return fmt.Errorf("append to fail log %s: wrote %d of %d bytes, %s: %w", l.path, n, len(data), cut, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
 		return fmt.Errorf("fsync fail log %s: %w", l.path, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close fail log %s: %w", l.path, err)
+	if created {
+		return syncDir(filepath.Dir(l.path))
 	}
 	return nil
 }
 
-// Load reads every entry. A missing file is an empty log. A torn last line
-// (a crash in the middle of a write) is ignored; any other bad line is an
-// error naming the line.
-func (l *Log) Load() ([]Entry, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.load()
+// tail returns the file's size, and whether its last line lacks its
+// newline (it was cut off).
+func tail(f *os.File) (size int64, torn bool, err error) {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return 0, false, err
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
+		return 0, false, err
+	}
+	return fi.Size(), last[0] != '\n', nil
 }
 
-func (l *Log) load() ([]Entry, error) {
+// Load reads every entry. A line that does not decode is not an error: it
+// comes back as a Damage, for the caller to warn about and to turn into
+// full syncs (Damage.Concerns), and to Repair. A missing file is an empty
+// log.
+func (l *Log) Load() ([]Entry, []Damage, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lines, err := l.read()
+	if err != nil {
+		return nil, nil, err
+	}
+	var entries []Entry
+	var damage []Damage
+	for _, ln := range lines {
+		if ln.damage != nil {
+			damage = append(damage, *ln.damage)
+		} else {
+			entries = append(entries, ln.entry)
+		}
+	}
+	return entries, damage, nil
+}
+
+// line is one line of the file, as it was read.
+type line struct {
+	raw    []byte // without its newline
+	entry  Entry
+	damage *Damage // nil: entry is what raw holds
+}
+
+func (l *Log) read() ([]line, error) {
+	if l.lock == nil {
+		return nil, fmt.Errorf("read fail log %s: %w", l.path, ErrClosed)
+	}
 	data, err := os.ReadFile(l.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -105,48 +183,89 @@ func (l *Log) load() ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read fail log %s: %w", l.path, err)
 	}
-	lines := bytes.Split(data, []byte("\n"))
-	torn := len(data) > 0 && data[len(data)-1] != '\n'
-	var out []Entry
-	for i, b := range lines {
-		if len(b) == 0 {
+	var out []line
+	for i, raw := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}
-		e, err := decode(b)
+		e, err := decode(raw)
 		if err != nil {
-			if torn && i == len(lines)-1 {
-				break // a crash in the middle of the last write
-			}
-			return nil, fmt.Errorf("read fail log %s:%d: %w", l.path, i+1, err)
+			out = append(out, line{raw: raw, damage: damaged(i+1, raw, err)})
+			continue
 		}
-		out = append(out, e)
+		out = append(out, line{raw: raw, entry: e})
 	}
 	return out, nil
 }
 
 // Compact removes the entries of sink written before t: a full sync that
-// started at t has covered them. It rewrites the file atomically.
+// started at t has covered them. Damaged lines are kept as they are: only
+// Repair, which knows every sink, may replace them.
 func (l *Log) Compact(sink string, before time.Time) (removed int, err error) {
+	return l.rewrite(func(ln line, buf *bytes.Buffer) (bool, error) {
+		if ln.damage == nil && ln.entry.Sink == sink && ln.entry.Time.Before(before) {
+			return true, nil
+		}
+		buf.Write(ln.raw)
+		buf.WriteByte('\n')
+		return false, nil
+	})
+}
+
+// Repair replaces each damaged line by a well-formed full-sync request
+// (a Rescan of the root) for each sink it concerns, out of sinks (every
+// sink now configured), dated at the zero time so that the next full sync
+// of that sink removes it. Until then the request stays on disk, so a
+// crash before that full sync asks for it again at the next start. It
+// returns how many lines it replaced.
+func (l *Log) Repair(sinks []string) (int, error) {
+	return l.rewrite(func(ln line, buf *bytes.Buffer) (bool, error) {
+		if ln.damage == nil {
+			buf.Write(ln.raw)
+			buf.WriteByte('\n')
+			return false, nil
+		}
+		d := ln.damage
+		for _, s := range d.Concerns(sinks) {
+			e := Entry{Sink: s, Event: event.Event{Op: event.Rescan, IsDir: true},
+				Reason: fmt.Sprintf("replaces damaged line %d, which held %q (%d bytes)", d.Line, d.Held, d.Len)}
+			if err := encode(buf, e); err != nil {
+				return false, fmt.Errorf("repair fail log %s: %w", l.path, err)
+			}
+		}
+		return true, nil
+	})
+}
+
+// rewrite re-reads the file under the mutex that appends take, so no line
+// appended since an earlier read can be lost, lets edit write each line's
+// replacement to buf, and if edit changed any line, replaces the file
+// atomically. It returns how many lines edit changed.
+func (l *Log) rewrite(edit func(ln line, buf *bytes.Buffer) (changed bool, err error)) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	entries, err := l.load()
-	if err != nil || len(entries) == 0 {
+	lines, err := l.read()
+	if err != nil {
 		return 0, err
 	}
 	var buf bytes.Buffer
-	for _, e := range entries {
-		if e.Sink == sink && e.Time.Before(before) {
-			removed++
-			continue
+	changed := 0
+	for _, ln := range lines {
+		c, err := edit(ln, &buf)
+		if err != nil {
+			return 0, err
 		}
-		if err := encode(&buf, e); err != nil {
-			return 0, fmt.Errorf("compact fail log %s: %w", l.path, err)
+		if c {
+			changed++
 		}
 	}
-	if removed == 0 {
+	if changed == 0 {
 		return 0, nil
 	}
-	return removed, l.replace(buf.Bytes())
+	if err := l.replace(buf.Bytes()); err != nil {
+		return 0, err
+	}
+	return changed, nil
 }
 
 func (l *Log) replace(data []byte) error {
@@ -158,89 +277,10 @@ func (l *Log) replace(data []byte) error {
 	}
 	tmp := l.path + ".tmp"
 	if err := writeSynced(tmp, data); err != nil {
-		return err
+		return fmt.Errorf("rewrite fail log %s: %w", l.path, err)
 	}
 	if err := os.Rename(tmp, l.path); err != nil {
 		return fmt.Errorf("replace fail log %s: %w", l.path, err)
 	}
 	return syncDir(filepath.Dir(l.path))
-}
-
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("fsync directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync directory %s: %w", dir, err)
-	}
-	return nil
-}
-
-func encode(buf *bytes.Buffer, e Entry) error {
-	r := record{Time: e.Time.UTC(), Sink: e.Sink, Op: e.Event.Op.String(), IsDir: e.Event.IsDir,
-		Attempts: e.Attempts, Reason: e.Reason}
-	r.Path, r.PathB64 = pathFields(e.Event.Path)
-	r.From, r.FromB64 = pathFields(e.Event.From)
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	buf.Write(b)
-	buf.WriteByte('\n')
-	return nil
-}
-
-func pathFields(p string) (plain, b64 string) {
-	if utf8.ValidString(p) {
-		return p, ""
-	}
-	return "", base64.StdEncoding.EncodeToString([]byte(p))
-}
-
-func decode(line []byte) (Entry, error) {
-	var r record
-	if err := json.Unmarshal(line, &r); err != nil {
-		return Entry{}, err
-	}
-	op, err := event.ParseOp(r.Op)
-	if err != nil {
-		return Entry{}, err
-	}
-	p, err := pathValue(r.Path, r.PathB64)
-	if err != nil {
-		return Entry{}, err
-	}
-	from, err := pathValue(r.From, r.FromB64)
-	if err != nil {
-		return Entry{}, err
-	}
-	return Entry{Time: r.Time, Sink: r.Sink, Attempts: r.Attempts, Reason: r.Reason,
-		Event: event.Event{Op: op, Path: p, From: from, IsDir: r.IsDir}}, nil
-}
-
-func pathValue(plain, b64 string) (string, error) {
-	if b64 == "" {
-		return plain, nil
-	}
-	b, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return "", fmt.Errorf("decode path: %w", err)
-	}
-	return string(b), nil
 }

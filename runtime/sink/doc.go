@@ -17,7 +17,8 @@
 // Shutdown (the Run context is cancelled): the pool stops waiting for settle
 // times, keeps applying for up to the grace period, then cancels what is in
 // flight and writes everything still pending or unapplied to the fail log.
-// It never drops an event.
+// It never drops an event silently: what the fail log refuses then (a full
+// disk) is logged and returned by Run, per write, with a count and a sample.
 //
 // Time comes from a Clock so tests drive it by hand.
 package sink

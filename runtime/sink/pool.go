@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,9 @@ type Pool struct {
 	// MaxPending forces everything out): Window paces only without one.
 	lastTake time.Time
 	backlog  bool
+	// lost holds what shutdown could not persist, one error per failed
+	// fail log write; Run returns them.
+	lost []error
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
@@ -127,7 +131,8 @@ func (p *Pool) Stats() Stats {
 
 // Run applies batches until ctx is cancelled, then drains for up to the
 // grace period and persists the rest to the fail log. It returns nil once
-// every event was applied or written to the fail log.
+// every event was applied or written to the fail log; otherwise its error
+// says how many events of this sink were not persisted, with a sample.
 func (p *Pool) Run(ctx context.Context) error {
 	applyCtx, cancelApply := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelApply()
@@ -155,7 +160,8 @@ func (p *Pool) Run(ctx context.Context) error {
 	wg.Wait()
 	close(stopLanding)
 	<-landed
-	return p.persistPending()
+	p.persistPending()
+	return errors.Join(p.lost...)
 }
 
 // lander releases applied batches once Settle says the changes that may
@@ -297,17 +303,17 @@ func (p *Pool) beginShutdown() {
 }
 
 // persistPending writes whatever the queue still holds to the fail log.
-func (p *Pool) persistPending() error {
+func (p *Pool) persistPending() {
 	p.mu.Lock()
 	left := p.q.Drain()
 	p.mu.Unlock()
 	if len(left) == 0 {
-		return nil
+		return
 	}
 	now := p.opts.Clock.Now()
 	entries := make([]faillog.Entry, len(left))
 	for i, ev := range left {
 		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: "not applied before shutdown"}
 	}
-	return p.writeFailed(entries)
+	p.writeFailed(entries)
 }

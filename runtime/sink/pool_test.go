@@ -120,7 +120,7 @@ func (f *fixture) waitRetried(t *testing.T, n uint64) {
 
 func (f *fixture) failed(t *testing.T) []faillog.Entry {
 	t.Helper()
-	e, err := f.fails.Load()
+	e, _, err := f.fails.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,22 +280,10 @@ func TestPoolShutdownDrainsPending(t *testing.T) {
 // the grace period is cancelled; everything not applied is in the fail log
 // and Run still returns nil.
 func TestPoolShutdownPersistsAfterGrace(t *testing.T) {
-	s := newScriptedSink()
-	s.gate = make(chan struct{}) // never opened: Apply blocks until cancelled
-	f := newFixture(t, s, queue.Options{}, 1)
-	f.pool.Add(modify("in-flight"))
-	<-s.started
-	f.pool.Add(modify("pending"))
-	f.cancel()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(f.done) == 0 && time.Now().Before(deadline) {
-		f.clock.Advance(time.Second) // past the grace period
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := <-f.done; err != nil {
+	f := stuckPool(t, "pending")
+	if err := f.stopPastGrace(); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
-	f.done <- nil
 	got := map[string]bool{}
 	for _, e := range f.failed(t) {
 		got[e.Event.Path] = true

@@ -3,7 +3,8 @@ package sink
 import (
 	"errors"
 	"fmt"
-
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/luasync/luasync/runtime/event"
@@ -53,9 +54,7 @@ func (p *Pool) finish(j job, results []event.Result) {
 	p.mu.Unlock()
 	p.logBatch(j, results, now)
 	if len(failed) > 0 {
-		if err := p.writeFailed(failed); err != nil {
-			p.log.Error("fail log write failed; events stay queued", "err", err)
-		}
+		p.writeFailed(failed)
 	}
 	if rootRescanOK {
 		p.compact(j)
@@ -103,26 +102,40 @@ func (p *Pool) entry(r event.Result, attempts int, now time.Time) faillog.Entry 
 }
 
 // writeFailed appends entries to the fail log. If that fails the events go
-// back to the queue (after the longest backoff) rather than being lost.
-func (p *Pool) writeFailed(entries []faillog.Entry) error {
+// back to the queue (after the longest backoff) rather than being lost. At
+// shutdown there is no later: they are logged as lost and kept in p.lost,
+// which Run returns, so that luasync exits non-zero saying what they were.
+func (p *Pool) writeFailed(entries []faillog.Entry) {
 	err := p.opts.FailLog.Append(entries...)
 	if err == nil {
 		p.failed.Add(uint64(len(entries)))
-		return nil
+		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopping {
+		sample := sampleEvents(entries)
 		for _, e := range entries {
-			p.log.Error("LOST: could not write to the fail log at shutdown", "event", e.Event.String(), "reason", e.Reason)
+			p.log.Debug("not persisted", "event", e.Event.String())
 		}
-		return fmt.Errorf("persist %d events of %s: %w", len(entries), p.opts.Name, err)
+		p.log.Error("LOST at shutdown: could not write to the fail log; run a full sync (luasync sync) once it is writable",
+			"events", len(entries), "sample", sample, "err", err)
+		p.lost = append(p.lost, fmt.Errorf("sink %s: %s not persisted to the fail log (%s): %w",
+			p.opts.Name, countEvents(len(entries)), sample, err))
+		return
 	}
+	p.log.Error("fail log write failed; events stay queued", "events", len(entries), "err", err)
 	notBefore := p.opts.Clock.Now().Add(p.opts.Retry.Max)
 	for _, e := range entries {
 		p.q.Requeue(e.Event, notBefore)
 	}
-	return err
+}
+
+func countEvents(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return strconv.Itoa(n) + " events"
 }
 
 // compact drops fail log entries that a successful full sync has covered.
@@ -136,4 +149,21 @@ func (p *Pool) compact(j job) {
 	if n > 0 {
 		p.log.Info("full sync covered fail log entries; removed them", "entries", n)
 	}
+}
+
+// sampleEvents names a few of the entries' events (op and quoted path: a
+// path may hold any byte), and how many more there are.
+func sampleEvents(entries []faillog.Entry) string {
+	const show = 5
+	var b strings.Builder
+	for i, e := range entries[:min(len(entries), show)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(e.Event.String())
+	}
+	if len(entries) > show {
+		fmt.Fprintf(&b, " and %d more", len(entries)-show)
+	}
+	return b.String()
 }
