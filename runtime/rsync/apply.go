@@ -93,9 +93,7 @@ func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
 	}
 	s.sendList(ctx, p)
 	s.sendRoot(ctx, p)
-	for _, j := range p.rescans {
-		s.rescan(ctx, p, j)
-	}
+	s.rescanAll(ctx, p)
 	return p.res
 }
 

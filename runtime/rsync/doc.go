@@ -76,12 +76,15 @@
 //     run of their own: "--dirs --filter='- /*' -- SRC/ DST/". (Listing "."
 //     would send every top-level entry with it.)
 //
-//  4. Each Rescan (and a full sync, the Rescan of ""), in a run of its own:
+//  4. The Rescans: a full sync (the Rescan of "") in a run of its own, and
+//     every subtree Rescan of the batch in one run (up to 256 paths or
+//     64 KiB of them a run), so that a burst of directories renamed where
+//     the target cannot follow costs one run, not one each:
 //
 //     rsync ARGS --recursive --relative --delete --delete-missing-args --force
-//     [--from0 --exclude-from=-] FILTERS -- SRC/./PATH DST/
+//     [--from0 --exclude-from=-] FILTERS -- SRC/./PATH1 SRC/./PATH2 ... DST/
 //
-//     The "/./" marker names PATH from the source root, so an anchored
+//     The "/./" marker names each PATH from the source root, so an anchored
 //     exclude ("/cache/") means what it means in a full sync, missing
 //     parents are created, --delete works inside PATH only (verified: strays
 //     beside PATH's parents stay), and a PATH the source no longer has is

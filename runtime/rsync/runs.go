@@ -134,24 +134,58 @@ func (s *Sink) sendRoot(ctx context.Context, p *plan) {
 	s.markRun(p, p.root, r)
 }
 
-// rescan makes the target's subtree at job.path identical to the
+// Rescans of a batch share runs: the whole tree (a full sync) in a run of
+// its own, every other subtree in as few runs as these limits allow. A
+// burst of directories renamed where the target cannot follow (a daemon,
+// or an origin that never reached it) is then one run, not one each.
+const (
+	rescansPerRun   = 256
+	rescanArgsBytes = 64 << 10
+)
+
+// rescanAll runs the batch's rescans (see rescan).
+func (s *Sink) rescanAll(ctx context.Context, p *plan) {
+	var group []rescanJob
+	size := 0
+	dirs := map[string]bool{"": true}
+	for _, j := range p.rescans {
+		if j.path == "" {
+			s.rescan(ctx, p, []rescanJob{j})
+			continue
+		}
+		if !s.keeps(j.path, true) || !s.realParents(dirs, j.path) {
+			continue
+		}
+		if len(group) == rescansPerRun || size+len(j.path) > rescanArgsBytes && len(group) > 0 {
+			s.rescan(ctx, p, group)
+			group, size = nil, 0
+		}
+		group = append(group, j)
+		size += len(j.path)
+	}
+	if len(group) > 0 {
+		s.rescan(ctx, p, group)
+	}
+}
+
+// rescan makes the target's subtrees at the jobs' paths identical to the
 // source's, in one run:
 //
 //	rsync ARGS --recursive --relative --delete --delete-missing-args --force
-//	      [--from0 --exclude-from=-] FILTERS -- SRC/./PATH DST/
+//	      [--from0 --exclude-from=-] FILTERS -- SRC/./PATH1 SRC/./PATH2 ... DST/
 //
-// --relative with the "/./" marker names the path from the source root,
+// --relative with the "/./" marker names each path from the source root,
 // so anchored excludes ("/cache/") mean what they mean in a full sync,
-// missing parents are created on the target, and a path the source no
-// longer has is deleted there. Per-path excludes from Keep come on stdin.
-func (s *Sink) rescan(ctx context.Context, p *plan, job rescanJob) {
-	if job.path == "" {
+// missing parents are created on the target, --delete works inside each
+// path only, and a path the source no longer has is deleted there.
+// Per-path excludes from Keep come on stdin. Every job shares the run's
+// fate.
+func (s *Sink) rescan(ctx context.Context, p *plan, jobs []rescanJob) {
+	if len(jobs) == 1 && jobs[0].path == "" {
 		if _, err := os.Stat(s.opts.Source); err != nil {
-			p.mark(job.idx, event.Retry, fmt.Errorf("rescan %s: %w: %w", s.opts.Source, errRootGone, err))
+			p.mark(jobs[0].idx, event.Retry, fmt.Errorf("rescan %s: %w: %w", s.opts.Source, errRootGone, err))
 			return
 		}
-	} else if !s.keeps(job.path, true) || !s.realParents(map[string]bool{"": true}, job.path) {
-		return
 	}
 	args := append(s.args(), "--recursive", "--relative")
 	if s.opts.Delete {
@@ -160,9 +194,13 @@ func (s *Sink) rescan(ctx context.Context, p *plan, job rescanJob) {
 	args = append(args, s.missingArgs()...)
 	var excludes []byte
 	if s.opts.Keep != nil && s.opts.WalkForKeep {
-		excludes = s.keepExcludes(ctx, job.path)
+		for _, j := range jobs {
+			excludes = append(excludes, s.keepExcludes(ctx, j.path)...)
+		}
 		if err := ctx.Err(); err != nil {
-			p.mark(job.idx, event.Retry, fmt.Errorf("rescan %q: %w", job.path, err))
+			for _, j := range jobs {
+				p.mark(j.idx, event.Retry, fmt.Errorf("rescan %q: %w", j.path, err))
+			}
 			return
 		}
 		if len(excludes) > 0 {
@@ -170,9 +208,19 @@ func (s *Sink) rescan(ctx context.Context, p *plan, job rescanJob) {
 		}
 	}
 	args = append(args, s.filterArgs()...)
-	args = append(args, "--", s.source+"./"+job.path, s.dest)
-	r := s.runRsync(ctx, fmt.Sprintf("rescan %q", job.path), args, excludes)
-	s.markRun(p, job.idx, r)
+	args = append(args, "--")
+	for _, j := range jobs {
+		args = append(args, s.source+"./"+j.path)
+	}
+	args = append(args, s.dest)
+	what := fmt.Sprintf("rescan %q", jobs[0].path)
+	if len(jobs) > 1 {
+		what = fmt.Sprintf("rescan %d subtrees", len(jobs))
+	}
+	r := s.runRsync(ctx, what, args, excludes)
+	for _, j := range jobs {
+		s.markRun(p, j.idx, r)
+	}
 }
 
 // markRun marks one event by how its own run ended.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/luasync/luasync/runtime/event"
 )
 
 // TestMixedWorkload is the sink's specification, for each kind of target:
@@ -84,6 +86,46 @@ func TestMixedWorkload(t *testing.T) {
 			write(t, mirror, "a/stray", "not in the source")
 			apply(t, s, attribDir(""), rescan("a"))
 			same(t, src, mirror)
+		})
+	}
+}
+
+// TestRescansShareRuns: the subtree rescans of one batch (directories
+// renamed where the target could not follow, say) go in one rsync run,
+// with deletes inside each subtree and odd names intact; the full sync of
+// the root keeps a run of its own.
+func TestRescansShareRuns(t *testing.T) {
+	for _, kind := range targetKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			s, src, mirror := newSink(t, kind, nil)
+			mkdir(t, src, "keep")
+			write(t, src, "keep/f", "stays")
+			apply(t, s, rescan(""))
+			var batch []event.Event
+			for i := range 40 {
+				d := fmt.Sprintf("m/moved %d/a", i)
+				mkdir(t, src, d)
+				write(t, src, d+"/f", fmt.Sprintf("file %d", i))
+				batch = append(batch, rescan(fmt.Sprintf("m/moved %d", i)))
+			}
+			mkdir(t, src, "-odd $(x)")
+			write(t, src, "-odd $(x)/g", "g")
+			batch = append(batch, rescan("-odd $(x)"), rescan("gone"))
+			mkdir(t, mirror, "gone/deep")
+			mkdir(t, mirror, "m/moved 3/a")
+			write(t, mirror, "m/moved 3/a/stray", "not in the source")
+			runs := s.Runs()
+			apply(t, s, batch...)
+			same(t, src, mirror)
+			if got := s.Runs() - runs; got != 1 {
+				t.Errorf("42 rescans took %d rsync runs, want 1", got)
+			}
+			runs = s.Runs()
+			apply(t, s, rescan(""), rescan("keep"))
+			if got := s.Runs() - runs; got != 2 {
+				t.Errorf("a full sync and a subtree rescan took %d runs, want 2", got)
+			}
 		})
 	}
 }
