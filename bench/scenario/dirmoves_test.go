@@ -77,34 +77,3 @@ func TestDirMovesAreExpectedUnderFinalNames(t *testing.T) {
 		t.Errorf("%d versions still expected after the target got the final tree", open)
 	}
 }
-
-// One seed, one tree: every tool, and every repeated run, gets the same
-// directories with the same files.
-func TestDirMovesAreDeterministic(t *testing.T) {
-	sc := byName(t, All(tiny()), DirMoves)
-	var trees []map[string]int64
-	for range 2 {
-		src, _, p := setup(t, sc)
-		if err := sc.Work(context.Background(), NewWriter(src, p, 42)); err != nil {
-			t.Fatal(err)
-		}
-		trees = append(trees, listing(t, src))
-	}
-	if len(trees[0]) != len(trees[1]) {
-		t.Fatalf("two runs with one seed made %d and %d files", len(trees[0]), len(trees[1]))
-	}
-	for k, v := range trees[0] {
-		if trees[1][k] != v {
-			t.Errorf("%s: %d vs %d", k, v, trees[1][k])
-		}
-	}
-}
-
-func byName(t *testing.T, all []Scenario, name string) Scenario {
-	t.Helper()
-	got, err := Select(all, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got[0]
-}

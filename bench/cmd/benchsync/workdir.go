@@ -10,7 +10,7 @@ import (
 // says which, since tmpfs and a disk give different figures.
 var fsNames = map[int64]string{
 	unix.TMPFS_MAGIC:           "tmpfs",
-	unix.EXT4_SUPER_MAGIC:      "ext4", // also ext2 and ext3
+	unix.EXT4_SUPER_MAGIC:      "ext2/3/4", // one magic number for all three
 	unix.XFS_SUPER_MAGIC:       "xfs",
 	unix.BTRFS_SUPER_MAGIC:     "btrfs",
 	unix.OVERLAYFS_SUPER_MAGIC: "overlayfs",
