@@ -55,7 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenarios: "+strings.Join(scenarioNames(), ","))
 	fs.StringVar(&o.tools, "tools", "all", "comma-separated tools: "+strings.Join(tool.All, ","))
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out", "report.md"), "Markdown report path; the JSON goes next to it")
-	fs.StringVar(&o.workDir, "workdir", filepath.Join(os.TempDir(), "luasync-bench"), "scratch space: runs, cached trees, the luasync build")
+	fs.StringVar(&o.workDir, "workdir", filepath.Join(os.TempDir(), "luasync-bench"), "scratch space: runs, cached trees, the luasync build; on tmpfs (/dev/shm/...) or a disk, not noexec")
 	fs.IntVar(&o.runs, "runs", 0, "run each scenario this many times per tool and report the median, min and max (default 3, 1 with -quick)")
 	fs.BoolVar(&o.quick, "quick", false, "scaled-down sizes: a smoke run of every scenario")
 	fs.BoolVar(&o.keep, "keep", false, "keep each run's directories (source, module, configs, logs) under -workdir")
