@@ -23,9 +23,10 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m $(PKGS)
 
-# Side-by-side sync benchmark (issue 3): luasync, lsyncd (default and tuned)
-# and the inotifywait | rsync loop against a local rsync daemon, 15-20 min.
-# BENCHSYNC_FLAGS=-quick for a smoke run; see bench/README.md for the rest.
+# Side-by-side sync benchmark (issues 3 and 8): luasync, lsyncd (default and
+# tuned) and the inotifywait | rsync loop against a local rsync daemon, each
+# scenario 3 times, 15-20 min per pass. BENCHSYNC_FLAGS=-quick for a smoke
+# run, "-workdir /dev/shm/luasync-bench" for tmpfs; see bench/README.md.
 .PHONY: bench-sync
 bench-sync:
 	$(GO) run ./bench/cmd/benchsync $(BENCHSYNC_FLAGS)

@@ -21,7 +21,13 @@ type Meta struct {
 	Quick    bool              `json:"quick"`
 	Versions map[string]string `json:"versions"`
 	LoadAvg  string            `json:"loadavg"` // /proc/loadavg at the start
-	Notes    []string          `json:"notes,omitempty"`
+	// Runs is how many times each tool ran each scenario.
+	Runs int `json:"runs"`
+	// WorkDir holds the sources and modules; WorkDirFS is its file system
+	// (tmpfs or a disk's), which decides the heavy scenarios.
+	WorkDir   string   `json:"workdir"`
+	WorkDirFS string   `json:"workdir_fs"`
+	Notes     []string `json:"notes,omitempty"`
 }
 
 // Report is a whole benchmark run.
@@ -29,10 +35,9 @@ type Report struct {
 	Meta      Meta       `json:"meta"`
 	Scenarios []Scenario `json:"scenarios"`
 	Runs      []Run      `json:"runs"`
-	// Floor is the plain rsync -a of the burst's final tree, shown in
-	// the scenario named FloorScenario.
-	Floor         *Floor `json:"floor,omitempty"`
-	FloorScenario string `json:"floor_scenario,omitempty"`
+	// Floors are the plain rsync -a runs of the final trees of the
+	// scenarios that have a floor, one per repeated run.
+	Floors []Floor `json:"floors,omitempty"`
 }
 
 // Markdown renders the whole report.
@@ -45,6 +50,17 @@ func (r *Report) Markdown(isAnchor func(tool string) bool) string {
 		b.WriteString(", **quick sizes** (a smoke run, not the issue's figures)")
 	}
 	fmt.Fprintf(&b, "; load average at the start: %s.\n\n", m.LoadAvg)
+	var setup []string
+	if m.WorkDir != "" {
+		setup = append(setup, fmt.Sprintf("Sources and modules in %s (%s).", m.WorkDir, m.WorkDirFS))
+	}
+	if m.Runs > 1 {
+		setup = append(setup, fmt.Sprintf("Each tool ran each scenario %d times, the tools in turn; a cell is the median, "+
+			"with the min and max in brackets for p99, converge, rsync runs and CPU, and ratios divide medians.", m.Runs))
+	}
+	if len(setup) > 0 {
+		fmt.Fprintf(&b, "%s\n\n", strings.Join(setup, " "))
+	}
 	for _, n := range m.Notes {
 		fmt.Fprintf(&b, "%s\n\n", n)
 	}
@@ -53,7 +69,9 @@ func (r *Report) Markdown(isAnchor func(tool string) bool) string {
 	}
 	b.WriteString("\nLatency: a file's close() to its full size on the target. Converge: the last write (start-up: the tool's start) " +
 		"to the moment the target last changed before it was identical. CPU and rsync runs: during the scenario, start-up sync excluded " +
-		"(start-up scenario: everything). Ratios: luasync divided by the best anchor, lower is better.\n\n")
+		"(start-up scenario: everything). Ratios: luasync divided by the best anchor, lower is better.")
+	fmt.Fprintf(&b, " Floor, where a scenario has one: one plain `rsync -a` of its final tree into an empty module; "+
+		"a tool is within the bound when it converges within %.1f × floor + %.2f s.\n\n", BoundFactor, BoundSlackS)
 	for _, sc := range r.Scenarios {
 		var runs []Run
 		for _, run := range r.Runs {
@@ -61,11 +79,13 @@ func (r *Report) Markdown(isAnchor func(tool string) bool) string {
 				runs = append(runs, run)
 			}
 		}
-		var floor *Floor
-		if sc.Name == r.FloorScenario {
-			floor = r.Floor
+		var floors []Floor
+		for _, f := range r.Floors {
+			if f.Scenario == sc.Name {
+				floors = append(floors, f)
+			}
 		}
-		b.WriteString(Table(sc, runs, floor, isAnchor))
+		b.WriteString(Table(sc, runs, floors, isAnchor))
 	}
 	return b.String()
 }

@@ -43,6 +43,8 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 type Run struct {
 	Scenario string `json:"scenario"`
 	Tool     string `json:"tool"`
+	// Rep numbers the repeated runs of one scenario and tool, from 1.
+	Rep int `json:"rep"`
 	// Label names the tool in tables ("luasync (rsync sink)").
 	Label string `json:"label"`
 	// Skipped says why the run did not happen ("" if it did).
@@ -82,16 +84,19 @@ func (r Run) MarshalJSON() ([]byte, error) {
 }
 
 // NewRun returns a Run with every figure missing until it is measured.
-func NewRun(scenario, tool, label string) Run {
+func NewRun(scenario, tool, label string, rep int) Run {
 	return Run{
-		Scenario: scenario, Tool: tool, Label: label,
+		Scenario: scenario, Tool: tool, Label: label, Rep: rep,
 		WriteS: NaN, P50: NaN, P95: NaN, P99: NaN, Max: NaN, ConvergeS: NaN, RsyncRuns: NaN,
 		CPUS: NaN, CPUTotalS: NaN, OwnCPUS: NaN, RecvCPUS: NaN, PeakRSSMB: NaN, LoadAvg: NaN,
 	}
 }
 
-// Floor is the plain `rsync -a` of the burst's final tree.
+// Floor is one plain `rsync -a` of a scenario's final tree into an empty
+// module: the least time a mirror of that workload can take.
 type Floor struct {
+	Scenario  string `json:"scenario"`
+	Rep       int    `json:"rep"` // the run of the scenario whose final tree it copied
 	Files     int    `json:"files"`
 	Seconds   Num    `json:"seconds"`
 	Identical bool   `json:"identical"`

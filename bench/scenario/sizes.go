@@ -17,6 +17,7 @@ type Sizes struct {
 	MixedFor       time.Duration
 	MixedOpsPerSec int
 	BigFileMB      int
+	MovedDirs      int // directories unpacked and renamed into place
 }
 
 // Full is the scenarios at their real sizes.
@@ -34,6 +35,7 @@ func Full() Sizes {
 		MixedFor:       10 * time.Second,
 		MixedOpsPerSec: 100,
 		BigFileMB:      300,
+		MovedDirs:      400,
 	}
 }
 
@@ -52,5 +54,6 @@ func Quick() Sizes {
 		MixedFor:       time.Second,
 		MixedOpsPerSec: 100,
 		BigFileMB:      30,
+		MovedDirs:      60,
 	}
 }

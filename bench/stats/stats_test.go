@@ -90,3 +90,41 @@ func TestRatioAgainstBestAnchor(t *testing.T) {
 		})
 	}
 }
+
+// Repeated runs are summed up by their median, min and max; a run without
+// a figure (it did not converge) is left out and shows in N.
+func TestSpreadOfRuns(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name   string
+		values []float64
+		want   Spread
+	}{
+		{"one run is its own median, min and max", []float64{1.5}, Spread{1, 1.5, 1.5, 1.5}},
+		{"odd count: the middle run", []float64{3, 1, 2, 9, 4}, Spread{5, 3, 1, 9}},
+		{"even count: the mean of the middle two", []float64{4, 1, 3, 2}, Spread{4, 2.5, 1, 4}},
+		{"missing figures are left out", []float64{nan, 2, 8, nan, 5}, Spread{3, 5, 2, 8}},
+		{"infinity counts as a figure", []float64{1, math.Inf(1), 2}, Spread{3, 2, 1, math.Inf(1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SpreadOf(tt.values); got != tt.want {
+				t.Errorf("SpreadOf(%v) = %+v, want %+v", tt.values, got, tt.want)
+			}
+		})
+	}
+	for _, values := range [][]float64{nil, {nan, nan}} {
+		got := SpreadOf(values)
+		if got.N != 0 || !math.IsNaN(got.Median) || !math.IsNaN(got.Min) || !math.IsNaN(got.Max) {
+			t.Errorf("SpreadOf(%v) = %+v, want N 0 and NaN figures", values, got)
+		}
+	}
+}
+
+func TestSpreadOfLeavesInputAlone(t *testing.T) {
+	in := []float64{3, 1, 2}
+	SpreadOf(in)
+	if in[0] != 3 || in[1] != 1 || in[2] != 2 {
+		t.Errorf("SpreadOf reordered its input: %v", in)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,26 +45,29 @@ func runBench(ctx context.Context, opts options, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	total, n := len(scenarios)*len(tools), 0
+	total, n := len(scenarios)*len(tools)*opts.runs, 0
 	for _, sc := range scenarios {
-		for _, name := range tools {
-			n++
-			if ctx.Err() != nil {
-				break
-			}
-			fmt.Fprintf(stderr, "[%d/%d] %s x %s ... ", n, total, sc.Name, name)
-			began := time.Now()
-			res, dir := b.runOne(ctx, sc, name)
-			fmt.Fprintf(stderr, "%s [%.0f s]\n", summary(res), time.Since(began).Seconds())
-			b.rep.Runs = append(b.rep.Runs, res)
-			if sc.Name == scenario.Burst && b.rep.Floor == nil && res.Error == "" && res.Skipped == "" {
-				b.rep.Floor, b.rep.FloorScenario = b.floor(filepath.Join(dir, "src")), sc.Name
-			}
-			if !opts.keep {
-				os.RemoveAll(dir)
-			}
-			if _, err := b.rep.Write(opts.out, tool.IsAnchor); err != nil {
-				return err
+		for rep := 1; rep <= opts.runs; rep++ {
+			floored := false
+			for _, name := range inTurn(tools, rep) {
+				n++
+				if ctx.Err() != nil {
+					break
+				}
+				fmt.Fprintf(stderr, "[%d/%d] %s x %s%s ... ", n, total, sc.Name, name, b.ofRuns(rep))
+				began := time.Now()
+				res, dir := b.runOne(ctx, sc, name, rep)
+				fmt.Fprintf(stderr, "%s [%.0f s]\n", summary(res), time.Since(began).Seconds())
+				b.rep.Runs = append(b.rep.Runs, res)
+				if sc.Floor && !floored && res.Error == "" && res.Skipped == "" {
+					b.rep.Floors, floored = append(b.rep.Floors, b.floor(sc.Name, rep, filepath.Join(dir, "src"))), true
+				}
+				if !opts.keep {
+					os.RemoveAll(dir)
+				}
+				if _, err := b.rep.Write(opts.out, tool.IsAnchor); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -74,6 +78,21 @@ func runBench(ctx context.Context, opts options, stdout, stderr io.Writer) error
 	fmt.Fprint(stdout, b.rep.Markdown(tool.IsAnchor))
 	fmt.Fprintf(stderr, "report: %s and %s\n", opts.out, jsonPath)
 	return ctx.Err()
+}
+
+// inTurn is the tools in the order of run rep: each run starts one tool
+// later, so no tool always runs first, after the quiet set-up, or last.
+func inTurn(tools []string, rep int) []string {
+	k := (rep - 1) % len(tools)
+	return append(slices.Clone(tools[k:]), tools[:k]...)
+}
+
+// ofRuns is " (run 2/5)" when scenarios run more than once.
+func (b *bench) ofRuns(rep int) string {
+	if b.opts.runs <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (run %d/%d)", rep, b.opts.runs)
 }
 
 // setup checks the tools, builds luasync, and builds the cached trees.
@@ -102,10 +121,18 @@ func setup(opts options, stderr io.Writer) (*bench, []scenario.Scenario, []strin
 		b.notes = append(b.notes, "The harness (workload writer, target watch) runs at nice -10 so it keeps its pace on a busy box; "+
 			"every tool, rsync daemon and the floor's rsync run at nice 0.")
 	}
+	// Tools get absolute paths under it, whatever the current directory.
+	if b.workDir, err = filepath.Abs(b.workDir); err != nil {
+		return nil, nil, nil, fmt.Errorf("make work directory %s: %w", opts.workDir, err)
+	}
 	if err := os.MkdirAll(b.workDir, 0o755); err != nil {
 		return nil, nil, nil, fmt.Errorf("make work directory: %w", err)
 	}
 	if b.lock, err = lockWorkDir(b.workDir); err != nil {
+		return nil, nil, nil, err
+	}
+	fsName, err := checkWorkDir(b.workDir)
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	luasyncDesc, err := b.setupLuasync(tools)
@@ -113,6 +140,7 @@ func setup(opts options, stderr io.Writer) (*bench, []scenario.Scenario, []strin
 		return nil, nil, nil, err
 	}
 	b.rep.Meta = meta(opts, versions(b.bins, b.realRsync, luasyncDesc))
+	b.rep.Meta.WorkDir, b.rep.Meta.WorkDirFS = b.workDir, fsName
 	b.rep.Meta.Notes = b.notes
 	for _, sc := range scenarios {
 		b.rep.Scenarios = append(b.rep.Scenarios, report.Scenario{Name: sc.Name, Title: sc.Title, FromStart: sc.FromStart})
@@ -125,7 +153,7 @@ func setup(opts options, stderr io.Writer) (*bench, []scenario.Scenario, []strin
 
 // setupLuasync builds (or takes) the luasync binary and picks its sink.
 func (b *bench) setupLuasync(tools []string) (string, error) {
-	if !containsTool(tools, tool.Luasync) {
+	if !slices.Contains(tools, tool.Luasync) {
 		return "not run", nil
 	}
 	bin := b.opts.luasyncBin
@@ -150,15 +178,6 @@ func (b *bench) setupLuasync(tools []string) (string, error) {
 	return desc, nil
 }
 
-func containsTool(tools []string, name string) bool {
-	for _, t := range tools {
-		if t == name {
-			return true
-		}
-	}
-	return false
-}
-
 func (b *bench) buildTree(t scenario.Tree) error {
 	if t.Name == "" || b.trees[t.Name] != "" {
 		return nil
@@ -174,10 +193,10 @@ func (b *bench) buildTree(t scenario.Tree) error {
 	return nil
 }
 
-// floor times one plain rsync -a of src into an empty module: what a
-// converge time is compared to.
-func (b *bench) floor(src string) *report.Floor {
-	f := &report.Floor{Seconds: report.NaN}
+// floor times one plain rsync -a of src, the final tree of run rep of a
+// scenario, into an empty module: what a converge time is compared to.
+func (b *bench) floor(name string, rep int, src string) report.Floor {
+	f := report.Floor{Scenario: name, Rep: rep, Seconds: report.NaN}
 	dir := filepath.Join(b.workDir, "floor")
 	mod := filepath.Join(dir, "mod")
 	defer os.RemoveAll(dir)
@@ -206,7 +225,7 @@ func (b *bench) floor(src string) *report.Floor {
 	diff, err := treecmp.Diff(src, mod)
 	f.Identical = err == nil && len(diff) == 0
 	f.Files, _ = countFiles(src)
-	fmt.Fprintf(b.stderr, "floor: rsync -a of %d files: %.2f s\n", f.Files, float64(f.Seconds))
+	fmt.Fprintf(b.stderr, "floor of %s: rsync -a of %d files: %.2f s\n", name, f.Files, float64(f.Seconds))
 	return f
 }
 
@@ -232,6 +251,7 @@ func meta(opts options, v map[string]string) report.Meta {
 		CPUs:     runtime.NumCPU(),
 		Kernel:   unix.ByteSliceToString(u.Release[:]),
 		Quick:    opts.quick,
+		Runs:     opts.runs,
 		Versions: v,
 		LoadAvg:  loadAvg(),
 	}

@@ -18,6 +18,7 @@ import (
 
 type options struct {
 	scenarios, tools, out, workDir string
+	runs                           int // each scenario, per tool
 	quick, keep, verbose           bool
 	convergeTimeout, stallTimeout  time.Duration
 	readyTimeout                   time.Duration
@@ -54,7 +55,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenarios: "+strings.Join(scenarioNames(), ","))
 	fs.StringVar(&o.tools, "tools", "all", "comma-separated tools: "+strings.Join(tool.All, ","))
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out", "report.md"), "Markdown report path; the JSON goes next to it")
-	fs.StringVar(&o.workDir, "workdir", filepath.Join(os.TempDir(), "luasync-bench"), "scratch space: runs, cached trees, the luasync build")
+	fs.StringVar(&o.workDir, "workdir", filepath.Join(os.TempDir(), "luasync-bench"), "scratch space: runs, cached trees, the luasync build; on tmpfs (/dev/shm/...) or a disk, not noexec")
+	fs.IntVar(&o.runs, "runs", 0, "run each scenario this many times per tool and report the median, min and max (default 3, 1 with -quick)")
 	fs.BoolVar(&o.quick, "quick", false, "scaled-down sizes: a smoke run of every scenario")
 	fs.BoolVar(&o.keep, "keep", false, "keep each run's directories (source, module, configs, logs) under -workdir")
 	fs.BoolVar(&o.verbose, "v", false, "log each run's phases with their times")
@@ -72,6 +74,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		if o.quick {
 			o.stallTimeout = 20 * time.Second
 		}
+	}
+	switch {
+	case o.runs < 0:
+		return o, fmt.Errorf("-runs %d: want 1 or more", o.runs)
+	case o.runs == 0 && o.quick:
+		o.runs = 1
+	case o.runs == 0:
+		o.runs = 3 // the project's rule: the median of at least 3 runs
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())

@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,18 +12,23 @@ import (
 	"github.com/luasync/luasync/bench/tool"
 )
 
-// The command line: defaults, the quick stall limit, and refusals.
+// The command line: defaults (three runs of each scenario, one for a
+// smoke run), the quick stall limit, and refusals.
 func TestParseFlags(t *testing.T) {
 	tests := []struct {
 		args    []string
 		stall   time.Duration
+		runs    int
 		wantErr string
 	}{
-		{nil, time.Minute, ""},
-		{[]string{"-quick"}, 20 * time.Second, ""},
-		{[]string{"-quick", "-stall-timeout", "40s"}, 40 * time.Second, ""},
-		{[]string{"-luasync-sink", "ssh"}, 0, "want auto, rsync or direct"},
-		{[]string{"extra"}, 0, "unexpected arguments"},
+		{nil, time.Minute, 3, ""},
+		{[]string{"-quick"}, 20 * time.Second, 1, ""},
+		{[]string{"-quick", "-stall-timeout", "40s"}, 40 * time.Second, 1, ""},
+		{[]string{"-quick", "-runs", "5"}, 20 * time.Second, 5, ""},
+		{[]string{"-runs", "1"}, time.Minute, 1, ""},
+		{[]string{"-runs", "-1"}, 0, 0, "want 1 or more"},
+		{[]string{"-luasync-sink", "ssh"}, 0, 0, "want auto, rsync or direct"},
+		{[]string{"extra"}, 0, 0, "unexpected arguments"},
 	}
 	for _, tt := range tests {
 		o, err := parseFlags(tt.args, io.Discard)
@@ -31,8 +38,8 @@ func TestParseFlags(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || o.stallTimeout != tt.stall {
-			t.Errorf("parseFlags(%q) = stall %v, %v; want %v", tt.args, o.stallTimeout, err, tt.stall)
+		if err != nil || o.stallTimeout != tt.stall || o.runs != tt.runs {
+			t.Errorf("parseFlags(%q) = stall %v, runs %d, %v; want %v, %d", tt.args, o.stallTimeout, o.runs, err, tt.stall, tt.runs)
 		}
 	}
 }
@@ -93,5 +100,34 @@ func TestLockWorkDir(t *testing.T) {
 	_, err = lockWorkDir(dir)
 	if err == nil || !strings.Contains(err.Error(), "in use by another benchsync") {
 		t.Errorf("second lock = %v, want refused", err)
+	}
+}
+
+// Each repeated run starts one tool later, so every tool goes first once
+// in as many runs as there are tools.
+func TestInTurn(t *testing.T) {
+	tools := []string{"a", "b", "c"}
+	for rep, want := range map[int][]string{1: {"a", "b", "c"}, 2: {"b", "c", "a"}, 3: {"c", "a", "b"}, 4: {"a", "b", "c"}} {
+		if got := inTurn(tools, rep); !slices.Equal(got, want) {
+			t.Errorf("inTurn(run %d) = %v, want %v", rep, got, want)
+		}
+	}
+	if !slices.Equal(tools, []string{"a", "b", "c"}) {
+		t.Errorf("inTurn changed its input: %v", tools)
+	}
+}
+
+// The report names the work directory's file system: /dev/shm is tmpfs.
+func TestCheckWorkDirNamesTmpfs(t *testing.T) {
+	dir, err := os.MkdirTemp("/dev/shm", "benchsync-test-")
+	if err != nil {
+		t.Fatalf("make a directory on /dev/shm (the tmpfs the README's commands use): %v", err)
+	}
+	defer os.RemoveAll(dir)
+	if got, err := checkWorkDir(dir); err != nil || got != "tmpfs" {
+		t.Errorf("checkWorkDir(%s) = %q, %v; want tmpfs", dir, got, err)
+	}
+	if _, err := checkWorkDir(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("checkWorkDir of a missing directory = %v, want an error naming it", err)
 	}
 }

@@ -49,10 +49,15 @@ type run struct {
 	converged converge.Result
 }
 
-// runOne runs tool name on sc and returns its record and its directory.
-func (b *bench) runOne(ctx context.Context, sc scenario.Scenario, name string) (report.Run, string) {
-	r := &run{b: b, sc: sc, name: name, dir: filepath.Join(b.workDir, "runs", sc.Name+"-"+name), began: time.Now()}
-	res := report.NewRun(sc.Name, name, b.label(name))
+// runOne runs tool name on sc (its run rep) and returns its record and its
+// directory.
+func (b *bench) runOne(ctx context.Context, sc scenario.Scenario, name string, rep int) (report.Run, string) {
+	base := sc.Name + "-" + name
+	if b.opts.runs > 1 {
+		base += fmt.Sprintf("-r%d", rep) // -keep keeps every run
+	}
+	r := &run{b: b, sc: sc, name: name, dir: filepath.Join(b.workDir, "runs", base), began: time.Now()}
+	res := report.NewRun(sc.Name, name, b.label(name), rep)
 	r.res = &res
 	if f, err := strconv.ParseFloat(strings.Fields(loadAvg())[0], 64); err == nil {
 		r.res.LoadAvg = report.Num(f)
