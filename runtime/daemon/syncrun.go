@@ -22,6 +22,7 @@ type syncRun struct {
 	cfg     *config.Sync
 	log     *slog.Logger
 	filter  *filter.Filter
+	keep    *keeper
 	watcher *watch.Watcher
 	// live is the watcher once it is open, for readers on other
 	// goroutines (the sinks' Writing, the status file); a full sync may
@@ -44,8 +45,9 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 	}
 	s := &syncRun{d: d, cfg: cfg, filter: f, log: d.log.With("sync", cfg.Name)}
+	s.keep = newKeeper(f, d.vm, cfg.Index, s.log)
 	if cfg.Kind == "direct" {
-		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep, Delete: cfg.Delete, Logger: s.log})
+		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep.Keeps, Delete: cfg.Delete, Logger: s.log})
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 		}
@@ -77,7 +79,7 @@ func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
 		Source: c.Source, Target: t, Binary: c.Rsync.Binary, Args: c.Rsync.Args, Port: c.Rsync.Port,
 		PasswordFile: c.Rsync.PasswordFile, Timeout: c.Rsync.Timeout, Rsh: c.Rsync.Rsh,
 		SSH: rsync.SSHOptions(c.SSH), Delete: c.Delete, Excludes: s.filter.Patterns(),
-		Keep: s.keep, Writing: s.isWriting, WalkForKeep: s.d.vm.HasFilter(c.Index) || len(c.FilterOptions().Regex) > 0,
+		Keep: s.keep.Keeps, Writing: s.isWriting, WalkForKeep: s.keep.lua || len(c.FilterOptions().Regex) > 0,
 		Logger: s.log,
 	})
 }
@@ -126,7 +128,7 @@ func (s *syncRun) open() error {
 		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
 	}
 	w, err := watch.Open(s.cfg.Source, watch.Options{Mode: watchMode(s.d.cfg.Settings.InotifyMode),
-		Skip: s.filter.Skip, Logger: s.log})
+		Skip: s.filter.Skip, PathSkip: s.filter.PathDependent(), Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
 	}
@@ -161,10 +163,13 @@ func (s *syncRun) run(ctx context.Context) error {
 	return nil
 }
 
-// route applies the Lua filter and hands the event to every sink's pool.
+// route applies the Lua filter (to the path and the directories above it)
+// and hands the event to every sink's pool. A directory renamed where a
+// filter function decides by path is synced whole at its new name after
+// the rename: what the function drops below it may differ there.
 func (s *syncRun) route(ev event.Event) {
-	if ev.Op != event.Rescan && !s.luaKeeps(ev) {
-		if ev.Op != event.Move || s.filter.Skip(ev.From, ev.IsDir) {
+	if ev.Op != event.Rescan && !s.keep.KeepsEvent(ev) {
+		if ev.Op != event.Move || !s.keep.Keeps(ev.From, ev.IsDir) {
 			return
 		}
 		// The new name is filtered out: to the target the old name is gone.
@@ -173,28 +178,11 @@ func (s *syncRun) route(ev event.Event) {
 	for _, p := range s.pools {
 		p.Add(ev)
 	}
-}
-
-// keep is the sinks' view of the filters, used by full syncs.
-func (s *syncRun) keep(rel string, isDir bool) bool {
-	if s.filter.Skip(rel, isDir) {
-		return false
+	if ev.Op == event.Move && ev.IsDir && s.keep.lua {
+		for _, p := range s.pools {
+			p.Add(event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true})
+		}
 	}
-	return s.luaKeeps(event.Event{Op: event.Create, Path: rel, IsDir: isDir})
-}
-
-// luaKeeps asks the sync's Lua filter function, if it has one. A filter that
-// errors keeps the event: syncing too much is recoverable, losing is not.
-func (s *syncRun) luaKeeps(ev event.Event) bool {
-	if !s.d.vm.HasFilter(s.cfg.Index) {
-		return true
-	}
-	keep, err := s.d.vm.Filter(context.Background(), s.cfg.Index, ev)
-	if err != nil {
-		s.log.Warn("lua filter failed; keeping the event", "event", ev.String(), "err", err)
-		return true
-	}
-	return keep
 }
 
 func watchMode(m config.InotifyMode) watch.Mode {

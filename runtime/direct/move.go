@@ -26,8 +26,7 @@ func (s *Sink) move(ctx context.Context, ev event.Event) error {
 	if from == "" || to == "" {
 		return fmt.Errorf("move %q to %q: %w", from, to, errBadPath)
 	}
-	fromKept := s.keptParents(from) && s.keep(from, ev.IsDir)
-	toKept := s.keptParents(to) && s.keep(to, ev.IsDir)
+	fromKept, toKept := s.keep(from, ev.IsDir), s.keep(to, ev.IsDir)
 	switch {
 	case !fromKept && !toKept:
 		return nil

@@ -16,7 +16,7 @@ func (s *Sink) syncPath(rel string) error {
 		_, err := s.syncRoot()
 		return err
 	}
-	if !s.keptParents(rel) {
+	if !s.parentKept(rel) {
 		return nil
 	}
 	return s.withEntry(rel, func(e entry) error {

@@ -15,7 +15,7 @@ func (s *Sink) deletePath(rel string) error {
 	if rel == "" {
 		return fmt.Errorf("delete %s: %w", s.target, errRootGone)
 	}
-	if !s.opts.Delete || !s.keptParents(rel) {
+	if !s.opts.Delete || !s.parentKept(rel) {
 		return nil
 	}
 	dfd, err := openDir(s.target, event.Parent(rel))

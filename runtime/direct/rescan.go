@@ -17,7 +17,7 @@ var RescanWorkers = 4
 
 // rescan makes the target subtree at rel identical to the source subtree.
 func (s *Sink) rescan(ctx context.Context, rel string) error {
-	if !s.keptParents(rel) {
+	if !s.parentKept(rel) {
 		return nil
 	}
 	var isDir bool

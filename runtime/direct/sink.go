@@ -20,8 +20,8 @@ type Options struct {
 	// Keep reports whether a relative path is part of the mirror (false =
 	// excluded: never copied; during a Rescan an excluded target entry is
 	// left alone, as rsync --delete leaves excluded files). nil = keep
-	// everything. It is called for a path's parent directories too, so a
-	// pattern that excludes a directory excludes what lies below it.
+	// everything. It answers for the whole path: a path below a directory
+	// it drops is dropped too (package daemon's keeper).
 	Keep func(rel string, isDir bool) bool
 	// Delete propagates deletes. When false, Delete events are OK no-ops, a
 	// Rescan never deletes extra target entries, a Move copies the new path
@@ -165,17 +165,11 @@ func (s *Sink) keep(rel string, isDir bool) bool {
 	return s.opts.Keep == nil || s.opts.Keep(rel, isDir)
 }
 
-// keptParents reports whether every parent directory of rel is kept.
-func (s *Sink) keptParents(rel string) bool {
-	if s.opts.Keep == nil {
-		return true
-	}
-	for i := 0; i < len(rel); i++ {
-		if rel[i] == '/' && !s.opts.Keep(rel[:i], true) {
-			return false
-		}
-	}
-	return true
+// parentKept reports whether rel's parent directory (and so every
+// directory above rel) belongs to the mirror.
+func (s *Sink) parentKept(rel string) bool {
+	p := event.Parent(rel)
+	return p == "" || s.keep(p, true)
 }
 
 func (s *Sink) srcPath(rel string) string { return joinPath(s.source, rel) }

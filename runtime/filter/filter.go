@@ -159,6 +159,24 @@ func (f *Filter) Patterns() []string {
 	return append([]string(nil), f.patterns...)
 }
 
+// PathDependent reports whether Skip can decide differently for two
+// directories of the same name in different places: a pattern anchored at
+// the root or spanning components, or a regex. When it cannot, a renamed
+// directory keeps the same verdict for everything below it.
+func (f *Filter) PathDependent() bool {
+	if len(f.regex) > 0 {
+		return true
+	}
+	for _, list := range [][]*rule{f.junk, f.rules} {
+		for _, r := range list {
+			if r.mode != byName {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Skip reports whether the path rel (relative to the sync's source,
 // slash-separated, no leading or trailing slash, as in event.Event) is to be
 // dropped, and for a directory, never watched. The source root "" is never

@@ -346,3 +346,27 @@ func TestSkipConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPathDependent: only patterns that look past a name (anchored,
+// multi-component, "**") and regexes make a verdict depend on the place.
+func TestPathDependent(t *testing.T) {
+	for _, c := range []struct {
+		opts Options
+		want bool
+	}{
+		{Options{Exclude: []string{"*.log", "cache/", ".git"}}, false},
+		{Options{Exclude: []string{"/cache/"}}, true},
+		{Options{Exclude: []string{"a/b"}}, true},
+		{Options{Exclude: []string{"**/tmp"}}, true},
+		{Options{Rules: []string{"+ *.php", "- *"}}, false},
+		{Options{Regex: []string{"^x"}}, true},
+	} {
+		f, err := New(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.PathDependent(); got != c.want {
+			t.Errorf("%+v: PathDependent() = %v, want %v", c.opts, got, c.want)
+		}
+	}
+}

@@ -45,8 +45,10 @@ type Options struct {
 	// of a Rescan, and keep it from deleting excluded files on the target.
 	Excludes []string
 	// Keep is the sync's whole filter (static patterns, regexes, the Lua
-	// function): a new directory is sent with what Keep keeps below it, and
-	// a move from or to a dropped path is a copy or a delete. Set it
+	// function), for a path and every directory above it: a new directory
+	// is sent with what Keep keeps below it, and a move from or to a
+	// dropped path is a copy or a delete. Live events reach the sink
+	// already filtered the same way (package daemon). Set it
 	// whenever Excludes is set: rsync applies Excludes to each listed name
 	// only, not to the names' parent directories (verified: with "- cache/",
 	// a listed "x/cache/f" is sent). nil keeps everything.

@@ -3,10 +3,13 @@
 package watch
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/luasync/luasync/runtime/event"
 )
 
 // TestFlush: once Flush returns, every change made before it has been
@@ -43,5 +46,44 @@ func TestFlush(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if n := r.w.rounds.Load() - before; n > 5 {
 		t.Errorf("an idle watcher went round its loop %d times in 200 ms", n)
+	}
+}
+
+// TestShutdownHandsOnWhatWasRead: when Run's context ends, a rename's
+// first half still waiting for its second is sent (as the Delete it is
+// then), and so is everything the kernel had queued by then.
+func TestShutdownHandsOnWhatWasRead(t *testing.T) {
+	root, out := t.TempDir(), t.TempDir()
+	mustWrite(t, root+"/f", "x")
+	old := pairWait
+	pairWait = time.Hour // the first half would wait for ever
+	w, err := Open(root, Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	hookEvent = func(mask uint32, rel string) {
+		if maskName(mask) == "MOVED_FROM" && rel == "f" {
+			cancel()
+			mustWrite(t, root+"/g", "queued, not read")
+		}
+	}
+	t.Cleanup(func() { hookEvent, pairWait = nil, old })
+	events := make(chan event.Event, 100)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, events) }()
+	mustRename(t, root+"/f", out+"/f")
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	close(events)
+	var got []event.Event
+	for e := range events {
+		got = append(got, e)
+	}
+	for _, want := range []string{"Delete f", "Create g"} {
+		if !has(got, want) {
+			t.Errorf("no %s after shutdown; got %q", want, showAll(got))
+		}
 	}
 }

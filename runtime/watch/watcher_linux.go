@@ -28,7 +28,7 @@ var maxWatchesForTest int64
 // only a name moved out of the tree waits it in full (then to become a
 // Delete), so it is generous: a renaming thread preempted between the two
 // on a busy machine still gets its Move.
-const pairWait = 20 * time.Millisecond
+var pairWait = 20 * time.Millisecond
 
 // Watcher watches one source tree with inotify. Run may be called once.
 type Watcher struct {
