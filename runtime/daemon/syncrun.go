@@ -97,6 +97,7 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		FailLog: s.d.fails,
 		Logger:  s.d.log,
 		Settle:  s.settle,
+		Source:  s.cfg.Source,
 	}))
 }
 

@@ -38,6 +38,13 @@ type Options struct {
 	// what the target got. nil releases a batch as soon as it is applied
 	// (one-shot syncs, which no watcher feeds).
 	Settle func(ctx context.Context) error
+	// Source is the sync's source directory. With Settle, the pool checks
+	// after each batch which applied paths the source no longer has, and
+	// once settled, that the queue holds a change that says why (see
+	// Queue.Explained); one that nothing explains gets the nearest
+	// directory above it that exists rescanned, and a warning. "" skips
+	// the check.
+	Source string
 }
 
 // Stats are a pool's counters since it started.
@@ -74,7 +81,7 @@ type Pool struct {
 	done chan struct{} // a worker finished a batch
 	// landing: applied batches whose paths wait for Settle (see
 	// Options.Settle); guarded by mu. land is signalled when it grows.
-	landing []event.Batch
+	landing []landing
 	land    chan struct{}
 
 	added, applied, retried, failed, batches atomic.Uint64
@@ -162,45 +169,6 @@ func (p *Pool) Run(ctx context.Context) error {
 	<-landed
 	p.persistPending()
 	return errors.Join(p.lost...)
-}
-
-// lander releases applied batches once Settle says the changes that may
-// have raced them are in the queue; one Settle covers every batch that
-// finished before it began.
-func (p *Pool) lander(ctx context.Context, stop <-chan struct{}) {
-	for {
-		select {
-		case <-p.land:
-		case <-stop:
-			p.release(ctx) // what finished last
-			return
-		}
-		p.release(ctx)
-	}
-}
-
-// release settles and then releases every batch waiting to land.
-func (p *Pool) release(ctx context.Context) {
-	p.mu.Lock()
-	batches := p.landing
-	p.landing = nil
-	p.mu.Unlock()
-	if len(batches) == 0 {
-		return
-	}
-	if err := p.opts.Settle(ctx); err != nil {
-		// Only when the pool is stopping: nothing more will be routed.
-		p.log.Debug("releasing batches without settling", "err", err)
-	}
-	p.mu.Lock()
-	for _, b := range batches {
-		p.q.Done(b)
-	}
-	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
 }
 
 // minRecheck is the shortest wait before asking an early queue again.

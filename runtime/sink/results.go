@@ -16,6 +16,7 @@ import (
 // the pool is stopping), Fail events go to the fail log.
 func (p *Pool) finish(j job, results []event.Result) {
 	results = complete(j.batch, results)
+	vanished := p.vanished(results)
 	now := p.opts.Clock.Now()
 	var failed []faillog.Entry
 	rootRescanOK := false
@@ -45,7 +46,7 @@ func (p *Pool) finish(j job, results []event.Result) {
 	if p.opts.Settle == nil {
 		p.q.Done(j.batch)
 	} else {
-		p.landing = append(p.landing, j.batch)
+		p.landing = append(p.landing, landing{batch: j.batch, vanished: vanished})
 		select {
 		case p.land <- struct{}{}:
 		default:

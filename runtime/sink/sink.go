@@ -36,6 +36,7 @@ type Queue interface {
 	Attempts(path string) int
 	Drain() []event.Event
 	Flush()
+	Explained(ev event.Event) bool
 }
 
 // FailLog is where unapplied events go (implemented by package faillog).
