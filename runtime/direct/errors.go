@@ -13,9 +13,7 @@ import (
 )
 
 var (
-	errBadPath   = errors.New("invalid relative path (empty, '.' or '..' component, or NUL byte)")
-	errUnknownOp = errors.New("unknown event op")
-	errRootGone  = errors.New("refusing to delete the whole mirror; is the source unmounted?")
+	errRootGone = errors.New("refusing to delete the whole mirror; is the source unmounted?")
 	// errProtected: a directory holds entries that Keep excludes, which a
 	// mirror must not delete (rsync --delete without --delete-excluded).
 	errProtected = errors.New("directory holds excluded entries, which are never deleted")
@@ -65,7 +63,7 @@ func classifyOne(err error) event.Outcome {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return event.Retry
-	case errors.Is(err, errBadPath), errors.Is(err, errUnknownOp), errors.Is(err, errRootGone),
+	case errors.Is(err, event.ErrBadPath), errors.Is(err, event.ErrUnknownOp), errors.Is(err, errRootGone),
 		errors.Is(err, errProtected), errors.Is(err, errDeleteOff):
 		return event.Fail
 	}

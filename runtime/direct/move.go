@@ -20,11 +20,11 @@ var errFromMissing = errors.New("old path not in the mirror")
 // copying the new path's subtree and deleting the old path.
 func (s *Sink) move(ctx context.Context, ev event.Event) error {
 	from, to := ev.From, ev.Path
-	if err := checkPath(from); err != nil {
+	if err := event.CheckPath(from); err != nil {
 		return err
 	}
 	if from == "" || to == "" {
-		return fmt.Errorf("move %q to %q: %w", from, to, errBadPath)
+		return fmt.Errorf("move %q to %q: %w", from, to, event.ErrBadPath)
 	}
 	fromKept, toKept := s.keep(from, ev.IsDir), s.keep(to, ev.IsDir)
 	switch {

@@ -127,7 +127,7 @@ func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
 }
 
 func (s *Sink) apply(ctx context.Context, ev event.Event) error {
-	if err := checkPath(ev.Path); err != nil {
+	if err := event.CheckPath(ev.Path); err != nil {
 		return err
 	}
 	switch ev.Op {
@@ -140,24 +140,7 @@ func (s *Sink) apply(ctx context.Context, ev event.Event) error {
 	case event.Rescan:
 		return s.rescan(ctx, ev.Path)
 	}
-	return fmt.Errorf("apply %v: %w", ev, errUnknownOp)
-}
-
-// checkPath refuses relative paths that could leave a root or that no
-// watcher produces; "" (the root) is valid.
-func checkPath(rel string) error {
-	if rel == "" {
-		return nil
-	}
-	if strings.IndexByte(rel, 0) >= 0 {
-		return fmt.Errorf("event path %q: %w", rel, errBadPath)
-	}
-	for part := range strings.SplitSeq(rel, "/") {
-		if part == "" || part == "." || part == ".." {
-			return fmt.Errorf("event path %q: %w", rel, errBadPath)
-		}
-	}
-	return nil
+	return fmt.Errorf("apply %v: %w", ev, event.ErrUnknownOp)
 }
 
 // keep applies Options.Keep to one path.

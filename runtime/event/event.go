@@ -1,6 +1,7 @@
 package event
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -151,4 +152,28 @@ func Rebase(p, oldDir, newDir string) string {
 		return rest[1:]
 	}
 	return newDir + rest
+}
+
+// Errors a sink reports for an event no watcher produces; retrying cannot
+// help.
+var (
+	ErrBadPath   = errors.New("invalid relative path (empty, '.' or '..' component, or NUL byte)")
+	ErrUnknownOp = errors.New("unknown event op")
+)
+
+// CheckPath refuses a relative path that could leave the root or that no
+// watcher produces (ErrBadPath, naming the path); "" (the root) is valid.
+func CheckPath(rel string) error {
+	if rel == "" {
+		return nil
+	}
+	if strings.IndexByte(rel, 0) >= 0 {
+		return fmt.Errorf("event path %q: %w", rel, ErrBadPath)
+	}
+	for part := range strings.SplitSeq(rel, "/") {
+		if part == "" || part == "." || part == ".." {
+			return fmt.Errorf("event path %q: %w", rel, ErrBadPath)
+		}
+	}
+	return nil
 }

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/luasync/luasync/runtime/event"
 )
 
 var (
-	errBadPath   = errors.New("invalid relative path (empty, '.' or '..' component, or NUL byte)")
-	errUnknownOp = errors.New("unknown event op")
-	errRootGone  = errors.New("refusing to delete the whole target; is the source unmounted?")
+	errRootGone = errors.New("refusing to delete the whole target; is the source unmounted?")
 )
 
 // plan is what one batch asks of the target: the renames to try, one file
@@ -99,7 +96,7 @@ func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
 
 // plan adds one event to the plan.
 func (s *Sink) plan(ctx context.Context, p *plan, i int, ev event.Event) error {
-	if err := checkPath(ev.Path); err != nil {
+	if err := event.CheckPath(ev.Path); err != nil {
 		return fmt.Errorf("apply %v: %w", ev, err)
 	}
 	switch ev.Op {
@@ -123,7 +120,7 @@ func (s *Sink) plan(ctx context.Context, p *plan, i int, ev event.Event) error {
 	case event.Rescan:
 		p.rescans = append(p.rescans, rescanJob{path: ev.Path, idx: i})
 	default:
-		return fmt.Errorf("apply %v: %w", ev, errUnknownOp)
+		return fmt.Errorf("apply %v: %w", ev, event.ErrUnknownOp)
 	}
 	return nil
 }
@@ -141,21 +138,4 @@ func (s *Sink) send(ctx context.Context, p *plan, rel string, isDir bool, idx in
 // keeps applies Options.Keep, if any.
 func (s *Sink) keeps(rel string, isDir bool) bool {
 	return s.opts.Keep == nil || s.opts.Keep(rel, isDir)
-}
-
-// checkPath refuses relative paths that could leave the root or that no
-// watcher produces; "" (the root) is valid.
-func checkPath(rel string) error {
-	if rel == "" {
-		return nil
-	}
-	if strings.IndexByte(rel, 0) >= 0 {
-		return errBadPath
-	}
-	for part := range strings.SplitSeq(rel, "/") {
-		if part == "" || part == "." || part == ".." {
-			return errBadPath
-		}
-	}
-	return nil
 }

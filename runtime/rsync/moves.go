@@ -16,8 +16,8 @@ import (
 // planMove decides how a Move reaches the target: as a rename (later, in
 // applyMoves), as a copy, as a delete, or as a rescan.
 func (s *Sink) planMove(ctx context.Context, p *plan, i int, ev event.Event) error {
-	if err := checkPath(ev.From); err != nil || ev.From == "" || ev.Path == "" {
-		return fmt.Errorf("apply %v: %w", ev, errBadPath)
+	if err := event.CheckPath(ev.From); err != nil || ev.From == "" || ev.Path == "" {
+		return fmt.Errorf("apply %v: %w", ev, event.ErrBadPath)
 	}
 	fromKept, toKept := s.keeps(ev.From, ev.IsDir), s.keeps(ev.Path, ev.IsDir)
 	switch {
