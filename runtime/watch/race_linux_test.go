@@ -5,10 +5,12 @@ package watch
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -266,4 +268,65 @@ func tail(s []string, n int) []string {
 		return s[len(s)-n:]
 	}
 	return slices.Clip(s)
+}
+
+// TestUnwatchableDirectoryIsRetried: a directory that exists but cannot be
+// watched (here: the process is out of file descriptors) is logged as an
+// error and retried until it is watched, never skipped.
+func TestUnwatchableDirectoryIsRetried(t *testing.T) {
+	root := t.TempDir()
+	var logged lockedLog
+	r := start(t, root, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	flush(t, r.w)
+	var lim unix.Rlimit
+	must(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
+	low := lim
+	low.Cur = lowestFreeFD(t) // every descriptor number below it is taken
+	must(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &low))
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			must(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
+		}
+	}
+	defer restore()
+	must(t, unix.Mkdir(root+"/d", 0o755))
+	if !eventually(func() bool { return strings.Contains(logged.String(), "will retry") }) {
+		restore()
+		t.Fatalf("no error logged for the directory that could not be watched:\n%s\nevents %q watches %d", logged.String(), showAll(r.events()), r.w.Watches())
+	}
+	restore()
+	if !strings.Contains(logged.String(), "level=ERROR") {
+		t.Errorf("not logged as an error:\n%s", logged.String())
+	}
+	waitWatches(t, r.w, 2)
+	mustWrite(t, root+"/d/f", "x")
+	r.waitFor(t, "Create d/f", func(evs []event.Event) bool { return has(evs, "Create d/f") })
+}
+
+// lowestFreeFD is the lowest descriptor number not in use.
+func lowestFreeFD(t *testing.T) uint64 {
+	fd, err := unix.Dup(0)
+	must(t, err)
+	unix.Close(fd)
+	return uint64(fd)
+}
+
+// lockedLog collects a logger's output from the watcher's goroutine.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
