@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/luasync/luasync/runtime/event"
 )
 
@@ -86,4 +88,30 @@ func TestShutdownHandsOnWhatWasRead(t *testing.T) {
 			t.Errorf("no %s after shutdown; got %q", want, showAll(got))
 		}
 	}
+}
+
+// TestCloseWriteModeSeesTruncateByPath: in CloseWrite mode a write by a
+// process that holds the file open is reported at its close, but
+// truncate(2) by path, which opens nothing and so closes nothing, is
+// reported when it happens.
+func TestCloseWriteModeSeesTruncateByPath(t *testing.T) {
+	root := t.TempDir()
+	mustWrite(t, root+"/f", "some content")
+	mustWrite(t, root+"/log", "")
+	r := start(t, root, Options{})
+	must(t, unix.Truncate(root+"/f", 0))
+	r.waitFor(t, "Modify f", func(evs []event.Event) bool { return has(evs, "Modify f") })
+
+	fd, err := unix.Open(root+"/log", unix.O_WRONLY|unix.O_APPEND, 0)
+	must(t, err)
+	for range 3 {
+		_, err := unix.Write(fd, []byte("line\n"))
+		must(t, err)
+		flush(t, r.w)
+	}
+	if evs := r.events(); has(evs, "Modify log") {
+		t.Errorf("a write to a file held open was reported before its close: %q", showAll(evs))
+	}
+	must(t, unix.Close(fd))
+	r.waitFor(t, "Modify log at its close", func(evs []event.Event) bool { return has(evs, "Modify log") })
 }

@@ -66,6 +66,8 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 		// its node by descriptor: by name it could be a newer namesake.
 		l.w.writing.remove(rel)
 		return l.report(event.Event{Op: event.Delete, Path: rel, IsDir: isDir})
+	case ev.mask&unix.IN_MODIFY != 0 && l.w.opts.Mode == CloseWrite && l.writtenOpen(rel):
+		return nil // its close-write will say when it is whole
 	case ev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MODIFY) != 0:
 		if ev.mask&unix.IN_CLOSE_WRITE != 0 {
 			l.w.writing.remove(rel)
@@ -75,6 +77,24 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 		return l.report(event.Event{Op: event.Attrib, Path: rel, IsDir: isDir})
 	}
 	return nil
+}
+
+// writtenOpen reports, for an IN_MODIFY in CloseWrite mode, whether a
+// writer holds the file open, so that its close-write will follow: one the
+// watcher saw created, or one stillWritten finds (then remembered, so the
+// next writes cost a map lookup). Otherwise the change came without an
+// open, as truncate(2) by path does, and nothing else will report it; or
+// its writer has closed it already, and the Modify is a harmless twin of
+// the close-write's.
+func (l *loop) writtenOpen(rel string) bool {
+	if l.w.writing.has(rel) {
+		return true
+	}
+	if stillWritten(unix.AT_FDCWD, joinAbs(l.w.abs, rel)) {
+		l.w.writing.add(rel)
+		return true
+	}
+	return false
 }
 
 // report sends e unless Skip excludes its path.

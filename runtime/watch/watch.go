@@ -14,7 +14,8 @@ type Mode uint8
 const (
 	// CloseWrite reports content changes when a writer closes the file
 	// (IN_CLOSE_WRITE), as lsyncd does by default: one event per save,
-	// never a half-written file.
+	// never a half-written file. A change made without opening the file
+	// (truncate(2) by path) is reported when it happens: nothing closes.
 	CloseWrite Mode = iota
 	// Modify reports every write (IN_MODIFY): sooner, but a sink may copy a
 	// file that is still being written, and files written through mmap or

@@ -111,10 +111,10 @@ func (w *Watcher) mask(rel string) uint32 {
 	switch w.opts.Mode {
 	case Modify:
 		m |= unix.IN_MODIFY
-	case CloseWriteOrModify:
-		m |= unix.IN_MODIFY | unix.IN_CLOSE_WRITE
 	default:
-		m |= unix.IN_CLOSE_WRITE
+		// CloseWrite asks for IN_MODIFY too: truncate(2) by path changes a
+		// file without opening it, and reports nothing else (see named).
+		m |= unix.IN_MODIFY | unix.IN_CLOSE_WRITE
 	}
 	if rel == "" {
 		m |= unix.IN_DELETE_SELF
