@@ -32,10 +32,20 @@ type result struct {
 // class is the run's exit class; a run that did not start, or was cut
 // short by ctx, is Retry.
 func (r result) class() Class {
-	if r.err != nil {
+	if r.err != nil || sourceRaced(r) {
 		return Retry
 	}
 	return ExitClass(r.code, r.signaled)
+}
+
+// sourceRaced reports exit 2 from the receiver's check that every file's
+// parent directory is in the file list: with --files-from, a listed path
+// whose parent directory was renamed or deleted while rsync built the list
+// gets there without its parent (seen with rsync 3.5.0 over ssh, under a
+// tree renamed at full speed). The options are fine; the source moved, and
+// the run is worth another try once the events that say how are in.
+func sourceRaced(r result) bool {
+	return !r.signaled && r.code == 2 && bytes.Contains(r.stderr, []byte("ABORTING due to invalid path from sender"))
 }
 
 // failure describes a run that did not end OK, for an event's Err.

@@ -148,3 +148,18 @@ func TestCancelled(t *testing.T) {
 		t.Fatal("a cancelled run was not stopped")
 	}
 }
+
+// TestSourceRacedIsRetried: exit 2 is a bad option or an incompatible
+// rsync, except when the receiver aborts because a file came without its
+// parent directory, which a source renamed under rsync causes.
+func TestSourceRacedIsRetried(t *testing.T) {
+	raced := "rsync: [sender] link_stat \"/src/a/b\" failed: Not a directory (20)\n" +
+		"ABORTING due to invalid path from sender: a/c/d\n" +
+		"rsync error: protocol incompatibility (code 2) at generator.c(1715) [generator=3.5.0]\n"
+	if got := rsync.ClassOfRun(2, raced); got != rsync.Retry {
+		t.Errorf("exit 2 after a source race: %v, want Retry", got)
+	}
+	if got := rsync.ClassOfRun(2, "protocol version mismatch -- is your shell clean?\n"); got != rsync.Fatal {
+		t.Errorf("exit 2 for an incompatible rsync: %v, want Fatal", got)
+	}
+}

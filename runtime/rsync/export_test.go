@@ -20,3 +20,8 @@ func SetWarmIdle(d time.Duration) (restore func()) {
 	warmIdle = d
 	return func() { warmIdle = old }
 }
+
+// ClassOfRun is the class of a run that exited with code and stderr.
+func ClassOfRun(code int, stderr string) Class {
+	return result{code: code, stderr: []byte(stderr)}.class()
+}

@@ -23,8 +23,11 @@ const (
 	// found, but a directory already watched in place is not reported.
 	relisted
 	// moveDest: the new name of a rename already reported as a Move.
-	// Only what the tree had not watched is reported.
+	// Only what the tree had not watched is reported, by a Rescan.
 	moveDest
+	// quiet: below a directory reported by a Rescan: watched, not
+	// reported.
+	quiet
 )
 
 // addDir makes sure the directory now at parent/name is watched there. It
@@ -70,7 +73,7 @@ func (l *loop) ensureChild(parent *dirNode, pfd int, name, rel string, why how) 
 	if existing != nil && (existing.parent != parent || existing.name != name || l.tree().child(parent, name) != existing) {
 		return l.relocate(existing, parent, name, rel, why)
 	}
-	if why == found || why == relisted && n != nil {
+	if why == found {
 		// Also when it is gone already or was watched: a duplicate of
 		// the kernel's own report is harmless, a missing one is not.
 		if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true}); err != nil {
@@ -86,12 +89,23 @@ func (l *loop) ensureChild(parent *dirNode, pfd int, name, rel string, why how) 
 	if hookWatched != nil {
 		hookWatched(rel)
 	}
-	return l.scan(n, fd, rel)
+	if why == found {
+		return l.scan(n, fd, rel, true)
+	}
+	// A directory found unwatched by a listing the settler asked for, or
+	// at the new name of a rename, may be one whose watch was lost a
+	// moment ago (a rename the tree could not follow yet): what changed
+	// in it meanwhile, deletes and renames too, is known to no event, and
+	// the target may hold its old content. Only a Rescan makes that right.
+	if err := l.scan(n, fd, rel, false); err != nil || why == quiet {
+		return err
+	}
+	return l.emit(event.Event{Op: event.Rescan, Path: rel, IsDir: true})
 }
 
-// scan lists a newly watched directory through its descriptor and reports
-// everything in it created, watching its subdirectories first.
-func (l *loop) scan(n *dirNode, fd int, rel string) error {
+// scan lists a newly watched directory through its descriptor and watches
+// its subdirectories; with report, it reports everything in it created.
+func (l *loop) scan(n *dirNode, fd int, rel string, report bool) error {
 	ents, err := readDirFD(fd, joinAbs(l.w.abs, rel), true)
 	if err != nil {
 		return l.cannot(n, rel, err)
@@ -101,8 +115,11 @@ func (l *loop) scan(n *dirNode, fd int, rel string) error {
 		isDir := e.typ == unix.DT_DIR
 		switch {
 		case l.skip(crel, isDir):
-		case isDir:
+		case isDir && report:
 			err = l.ensureChild(n, fd, e.name, crel, found)
+		case isDir:
+			err = l.ensureChild(n, fd, e.name, crel, quiet)
+		case !report:
 		default:
 			ev := event.Event{Op: event.Create, Path: crel, Size: e.size}
 			if e.typ == unix.DT_REG && l.w.opts.Mode != Modify && stillWritten(fd, e.name) {
@@ -138,7 +155,7 @@ func (l *loop) relocate(m, parent *dirNode, name, rel string, why how) error {
 	if l.w.opts.PathSkip {
 		l.st.rescanTree(m)
 	}
-	if why == moveDest {
+	if why == moveDest || why == quiet {
 		return nil
 	}
 	return l.emit(event.Event{Op: event.Rescan, Path: rel, IsDir: true})
