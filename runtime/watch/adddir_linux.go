@@ -126,7 +126,7 @@ func (l *loop) scan(n *dirNode, fd int, rel string, report bool) error {
 				// Created before the watch: its open came unseen, but
 				// its close-write will be reported.
 				ev.Open = true
-				l.w.writing.add(crel)
+				l.w.writing.add(crel, e.ino)
 			}
 			err = l.emit(ev)
 		}
@@ -142,6 +142,7 @@ func (l *loop) scan(n *dirNode, fd int, rel string, report bool) error {
 // they are still to come or were lost, and the place the directory is in
 // now is the truth either way.
 func (l *loop) relocate(m, parent *dirNode, name, rel string, why how) error {
+	old := m.path()
 	displaced, ok := l.tree().move(m, parent, name)
 	if !ok {
 		// Only a bind mount can show a directory below itself.
@@ -151,6 +152,7 @@ func (l *loop) relocate(m, parent *dirNode, name, rel string, why how) error {
 	if displaced != nil {
 		l.st.check(displaced)
 	}
+	l.w.writing.rebase(old, rel, true)
 	l.reskip(m, rel)
 	if l.w.opts.PathSkip {
 		l.st.rescanTree(m)

@@ -21,6 +21,7 @@ type dirEntry struct {
 	name string
 	typ  uint8
 	size int64
+	ino  uint64
 }
 
 // readDir lists the directory abs; see readDirFD.
@@ -84,7 +85,7 @@ func parseDirents(b []byte, ents []dirEntry) []dirEntry {
 			name = name[:i]
 		}
 		if s := string(name); s != "." && s != ".." {
-			ents = append(ents, dirEntry{name: s, typ: b[18]})
+			ents = append(ents, dirEntry{name: s, typ: b[18], ino: binary.NativeEndian.Uint64(b[0:8])})
 		}
 		b = b[reclen:]
 	}

@@ -115,3 +115,49 @@ func TestCloseWriteModeSeesTruncateByPath(t *testing.T) {
 	must(t, unix.Close(fd))
 	r.waitFor(t, "Modify log at its close", func(evs []event.Event) bool { return has(evs, "Modify log") })
 }
+
+// TestWritingFollowsRenames: a file being written keeps its place in the
+// set of files being written when a directory above it is renamed, so
+// that its close clears it, and a newer file at its old path is not taken
+// for it (its truncate is reported).
+func TestWritingFollowsRenames(t *testing.T) {
+	root := t.TempDir()
+	mkdirs(t, root, "d")
+	r := start(t, root, Options{})
+	fd, err := unix.Open(root+"/d/f", unix.O_WRONLY|unix.O_CREAT, 0o644)
+	must(t, err)
+	_, err = unix.Write(fd, []byte("being written"))
+	must(t, err)
+	flush(t, r.w)
+	if !r.w.Writing("d/f") {
+		t.Fatal("d/f, open for writing, is not in the writing set")
+	}
+	mustRename(t, root+"/d", root+"/e")
+	flush(t, r.w)
+	if !r.w.Writing("e/f") || r.w.Writing("d/f") {
+		t.Errorf("after d was renamed e: Writing(e/f)=%v Writing(d/f)=%v, want true, false",
+			r.w.Writing("e/f"), r.w.Writing("d/f"))
+	}
+	must(t, unix.Close(fd))
+	r.waitFor(t, "Modify e/f at its close", func(evs []event.Event) bool { return has(evs, "Modify e/f") })
+	mkdirs(t, root, "d")
+	mustWrite(t, root+"/d/f", "a newer file, longer")
+	flush(t, r.w)
+	before := count(r.events(), "Modify d/f")
+	must(t, unix.Truncate(root+"/d/f", 3))
+	flush(t, r.w)
+	if count(r.events(), "Modify d/f") == before {
+		t.Errorf("the truncate of the newer d/f was not reported: %q", showAll(r.events()))
+	}
+}
+
+// count is how many of evs are shown as s.
+func count(evs []event.Event, s string) int {
+	n := 0
+	for _, e := range evs {
+		if show(e) == s {
+			n++
+		}
+	}
+	return n
+}

@@ -80,20 +80,25 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 }
 
 // writtenOpen reports, for an IN_MODIFY in CloseWrite mode, whether a
-// writer holds the file open, so that its close-write will follow: one the
-// watcher saw created, or one stillWritten finds (then remembered, so the
-// next writes cost a map lookup). Otherwise the change came without an
-// open, as truncate(2) by path does, and nothing else will report it; or
-// its writer has closed it already, and the Modify is a harmless twin of
-// the close-write's.
+// writer holds the file open, so that its close-write will follow: the
+// file the watcher saw created (the same inode), or one stillWritten finds
+// (then remembered, so the next writes cost one lstat). Otherwise the change
+// came without an open, as truncate(2) by path does, and nothing else will
+// report it; or its writer has closed it already, and the Modify is a
+// harmless twin of the close-write's.
 func (l *loop) writtenOpen(rel string) bool {
-	if l.w.writing.has(rel) {
+	var st unix.Stat_t
+	if unix.Lstat(joinAbs(l.w.abs, rel), &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return false
+	}
+	if ino, ok := l.w.writing.inode(rel); ok && ino == st.Ino {
 		return true
 	}
 	if stillWritten(unix.AT_FDCWD, joinAbs(l.w.abs, rel)) {
-		l.w.writing.add(rel)
+		l.w.writing.add(rel, st.Ino)
 		return true
 	}
+	l.w.writing.remove(rel) // an older file's, if any
 	return false
 }
 
@@ -153,10 +158,11 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 	e := event.Event{Op: event.Create, Path: rel}
 	if movedIn {
 		e.Size = l.size(rel) // no close-write will follow a file moved in
-	} else {
-		e.Open = l.w.opts.Mode != Modify && l.openedForWrite(rel)
+	} else if l.w.opts.Mode != Modify {
+		var ino uint64
+		e.Open, ino = l.openedForWrite(rel)
 		if e.Open {
-			l.w.writing.add(rel)
+			l.w.writing.add(rel, ino)
 		}
 	}
 	return l.emit(e)
@@ -166,12 +172,12 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 // created is a regular file with one link: made by open(2), so a
 // close-write will follow. A hard link (more links), a symlink, a device or
 // a fifo gets no close-write and ships after its settle time.
-func (l *loop) openedForWrite(rel string) bool {
+func (l *loop) openedForWrite(rel string) (bool, uint64) {
 	var st unix.Stat_t
 	if unix.Lstat(joinAbs(l.w.abs, rel), &st) != nil {
-		return false
+		return false, 0
 	}
-	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1, st.Ino
 }
 
 // flushPending settles a rename whose second half never came: the name

@@ -279,6 +279,9 @@ func (w *Watcher) fatal(err error) error {
 // drop forgets n and its subtree; rm also asks the kernel to stop
 // watching, for directories that left the tree but still exist.
 func (w *Watcher) drop(t *tree, n *dirNode, rm bool) {
+	if rm {
+		w.writing.rebase(n.path(), "", false) // their closes will not be seen
+	}
 	for _, wd := range t.detach(n) {
 		if rm {
 			w.in.rm(wd)
