@@ -97,7 +97,8 @@
 // first, as P's Delete, Rescan or rename waits for older moves out of it.
 //
 // A Move a->b: the entry at a goes: a Create makes the result a Create of b
-// (a new directory only if nothing is pending or in flight at b, else the
+// (a new directory only if nothing is pending or in flight at b, nor in
+// flight above it, which may be copying b, else the
 // move is degraded, see above); a Move z->a makes it Move z->b, plus a
 // Delete of a if the target may hold an old a; Modify and Attrib are
 // dropped; Delete and Rescan (and any Create the target may hold) degrade

@@ -164,9 +164,16 @@ func (q *Queue) dirSourceUncertain(a string, ea *entry) bool {
 }
 
 // emptyAt reports whether the target certainly holds no stale subtree at b.
+// Work in flight on a directory above b (a Rescan, or a directory's Create
+// sent with what it holds) may be copying whatever the source has at b.
 func (q *Queue) emptyAt(b string, eb *entry) bool {
 	if eb != nil && (eb.op != event.Create || eb.mayExist) {
 		return false
+	}
+	for a := q.above(b); a != nil; a = a.parent {
+		if a.flights > 0 {
+			return false
+		}
 	}
 	nb := q.nodes[b]
 	return nb == nil || nb.pendBelow == 0 && nb.fromsBelow == 0 && len(nb.froms) == 0 && nb.flights == 0 && nb.flightBelow == 0
@@ -201,6 +208,11 @@ func (q *Queue) applyMove(p movePlan, ev event.Event, now time.Time) {
 		x.path = event.Rebase(x.path, a, b)
 		if x.op == event.Move && event.Within(x.from, a) {
 			x.from = event.Rebase(x.from, a, b)
+		}
+		if x.op == event.Create && !x.mayExist {
+			// What the target may hold below b is not what it held
+			// below a: a pending rescan there, say.
+			x.mayExist = q.targetMayHold(x.path)
 		}
 		x.seq = 0
 		q.insert(x, now)

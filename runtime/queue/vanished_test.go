@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -39,5 +40,28 @@ func TestExplained(t *testing.T) {
 				t.Errorf("Explained = %v, want %v (queue: %v)", got, c.want, q.Drain())
 			}
 		})
+	}
+}
+
+// TestMoveUnderInFlightWorkIsNotANewDirectory: a directory made and then
+// renamed into a directory whose Rescan is in flight may already be on the
+// target, copied by that Rescan, with whatever it held then. So the move
+// does not become a Create of the new name (which would let later deletes
+// and moves below it vanish as if the target never had them): the new
+// name is rescanned.
+func TestMoveUnderInFlightWorkIsNotANewDirectory(t *testing.T) {
+	q := New(Options{})
+	q.Push(dir(event.Rescan, "p"), t0)
+	if b := q.Take(t0.Add(time.Hour)); len(b) != 1 {
+		t.Fatalf("took %v", b)
+	}
+	pushAll(t, q,
+		dir(event.Create, "x"), file(event.Create, "x/f"), file(event.Create, "x/g"),
+		mvdir("x", "p/d"), mv("p/d/f", "q/f"), file(event.Delete, "p/d/g"))
+	got := q.Drain()
+	if !slices.ContainsFunc(got, func(ev event.Event) bool {
+		return (ev.Op == event.Rescan || ev.Op == event.Delete) && event.Within("p/d", ev.Path)
+	}) {
+		t.Errorf("nothing clears p/d on the target: %v", got)
 	}
 }
