@@ -66,7 +66,9 @@
 // Delete or uncertain Create above it, or a Create of the same path that
 // landed moments ago (the newest 8192 are remembered: a new directory's
 // scan and the kernel can both report one file, and the first may already
-// be applied when the second arrives).
+// be applied when the second arrives), or a directory above it whose Create
+// was taken while it waited (a sink may send a new directory with what it
+// holds, as the rsync sink does).
 //
 // ** Create + Delete vanishes only without mayExist; otherwise it is Delete.
 // A Create that reappears as the other kind (file or directory) is a new

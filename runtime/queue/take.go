@@ -83,6 +83,9 @@ func (q *Queue) Take(now time.Time) event.Batch {
 	}
 	for _, e := range taken {
 		q.fly(e)
+		if e.op == event.Create && e.isDir {
+			q.mayBeCopied(e.node)
+		}
 		q.prune(e.node)
 		if e.fromNode != nil {
 			q.prune(e.fromNode)
@@ -244,6 +247,21 @@ func (q *Queue) orderBlock(e *entry, n *node) *entry {
 		return q.olderMoveBelow(n, e)
 	}
 	return nil
+}
+
+// mayBeCopied marks the Creates still pending below a directory whose
+// Create is now in flight: a sink may send the new directory with what it
+// holds (the rsync sink does), so the target may hold them too, and a
+// Delete that follows must not make them vanish.
+func (q *Queue) mayBeCopied(n *node) {
+	if n == nil || n.pendBelow == 0 {
+		return
+	}
+	for _, x := range q.below(n) {
+		if x.op == event.Create {
+			x.mayExist = true
+		}
+	}
 }
 
 // fly records a taken entry as in flight.

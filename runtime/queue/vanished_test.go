@@ -65,3 +65,20 @@ func TestMoveUnderInFlightWorkIsNotANewDirectory(t *testing.T) {
 		t.Errorf("nothing clears p/d on the target: %v", got)
 	}
 }
+
+// TestCreatesBelowADirectoryInFlight: a file still pending when its new
+// directory's Create is taken may reach the target with it (sent with its
+// directory's contents), so its delete is kept, not dropped as if the
+// target never had it.
+func TestCreatesBelowADirectoryInFlight(t *testing.T) {
+	q := New(Options{BatchFiles: 1})
+	pushAll(t, q, dir(event.Create, "d"), file(event.Create, "d/f"))
+	if b := q.Take(t0.Add(time.Hour)); len(b) != 1 || b[0].Path != "d" {
+		t.Fatalf("took %v, want the directory alone", b)
+	}
+	q.Push(file(event.Delete, "d/f"), t0.Add(time.Hour))
+	got := q.Drain()
+	if !slices.ContainsFunc(got, func(ev event.Event) bool { return ev.Op == event.Delete && ev.Path == "d/f" }) {
+		t.Errorf("the delete of d/f vanished: %v", got)
+	}
+}
