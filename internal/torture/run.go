@@ -1,0 +1,129 @@
+package torture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config says what a Generator does; only Seed is required.
+type Config struct {
+	// Seed decides every choice of every writer.
+	Seed uint64
+	// Writers is how many writers work at once, each in its own top-level
+	// directory; 0 means 2.
+	Writers int
+	// MaxEntries bounds each writer's tree: above it, a writer deletes
+	// until it is below again. 0 means 300.
+	MaxEntries int
+}
+
+// Generator runs a Config's writers against a source tree.
+type Generator struct {
+	writers []*Writer
+	log     *OpLog
+}
+
+// New makes the writers' top directories (w0, w1, ...) in root, which must
+// exist and hold none of them.
+func New(root string, cfg Config, log *OpLog) (*Generator, error) {
+	if cfg.Writers == 0 {
+		cfg.Writers = 2
+	}
+	if cfg.MaxEntries == 0 {
+		cfg.MaxEntries = 300
+	}
+	umask, err := readUmask()
+	if err != nil {
+		return nil, err
+	}
+	g := &Generator{log: log}
+	for i := range cfg.Writers {
+		w, err := newWriter(root, i, cfg.Seed, log, umask, cfg.MaxEntries)
+		if err != nil {
+			return nil, fmt.Errorf("torture generator in %s: %w", root, err)
+		}
+		g.writers = append(g.writers, w)
+	}
+	return g, nil
+}
+
+// Prefill has each writer, one after the other, take steps steps without
+// pausing: a tree for a startup sync to copy.
+func (g *Generator) Prefill(steps int) error {
+	for _, w := range g.writers {
+		for range steps {
+			if _, err := w.Step(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Run has every writer step, with its pauses, at once, until d has passed
+// or ctx ends. It returns the first writer's error, after all have
+// stopped.
+func (g *Generator) Run(ctx context.Context, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	errs := make([]error, len(g.writers))
+	var wg sync.WaitGroup
+	for i, w := range g.writers {
+		wg.Go(func() {
+			if errs[i] = w.run(ctx); errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (w *Writer) run(ctx context.Context) error {
+	w.pace = true
+	defer func() { w.pace = false }()
+	for ctx.Err() == nil {
+		pause, err := w.Step()
+		if err != nil {
+			return err
+		}
+		if pause > 0 {
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}
+	return nil
+}
+
+// Ops is how many operations the writers have done.
+func (g *Generator) Ops() int { return g.log.Ops() }
+
+// readUmask reads the process's umask without changing it (umask(2) can
+// only be read by setting it, which would race with other goroutines).
+func readUmask() (fs.FileMode, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, fmt.Errorf("read the umask: %w", err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			if err != nil {
+				return 0, fmt.Errorf("read the umask: /proc/self/status: %q: %w", line, err)
+			}
+			return fs.FileMode(m), nil
+		}
+	}
+	return 0, errors.New("read the umask: /proc/self/status has no Umask line (Linux 4.7 or newer has)")
+}
