@@ -51,7 +51,7 @@ var shrink = []op{
 }
 
 func (w *Writer) pickOp() op {
-	table := mix
+	table := w.ops
 	if w.m.size() > w.maxEntries {
 		table = shrink
 	}

@@ -151,7 +151,11 @@ func (w *Writer) linkTarget(d string) string {
 	case 2:
 		return "no/such/t" + strconv.Itoa(w.rng.IntN(1000))
 	case 3:
-		return "/nonexistent/t" + strconv.Itoa(w.rng.IntN(1000))
+		t := "/nonexistent/t" + strconv.Itoa(w.rng.IntN(1000))
+		if w.relativeLinks {
+			return t[1:]
+		}
+		return t
 	case 4:
 		return "../" + base(d) + "/"
 	}

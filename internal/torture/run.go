@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,25 @@ type Config struct {
 	// MaxEntries bounds each writer's tree: above it, a writer deletes
 	// until it is below again. 0 means 300.
 	MaxEntries int
+	// Without names ops of the mix (as OpNames lists them) that writers
+	// leave out, to tell which one a failure needs; the deletes that keep
+	// a tree within MaxEntries stay. It changes the sequence a seed makes.
+	Without []string
+	// RelativeLinks makes the symlinks that would point to an absolute
+	// path point to the same path without its leading '/', for targets
+	// that cannot store absolute links: an rsync daemon module without
+	// chroot strips the '/' (rsync's sanitizing of paths). The sequence of
+	// operations is otherwise the same.
+	RelativeLinks bool
+}
+
+// OpNames lists the ops of the mix, for Config.Without.
+func OpNames() []string {
+	names := make([]string, len(mix))
+	for i, o := range mix {
+		names[i] = o.name
+	}
+	return names
 }
 
 // Generator runs a Config's writers against a source tree.
@@ -43,15 +63,36 @@ func New(root string, cfg Config, log *OpLog) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
+	ops, err := without(cfg.Without)
+	if err != nil {
+		return nil, err
+	}
 	g := &Generator{log: log}
 	for i := range cfg.Writers {
 		w, err := newWriter(root, i, cfg.Seed, log, umask, cfg.MaxEntries)
 		if err != nil {
 			return nil, fmt.Errorf("torture generator in %s: %w", root, err)
 		}
+		w.ops, w.relativeLinks = ops, cfg.RelativeLinks
 		g.writers = append(g.writers, w)
 	}
 	return g, nil
+}
+
+// without returns the mix less the named ops.
+func without(names []string) ([]op, error) {
+	ops := slices.Clone(mix)
+	for _, n := range names {
+		i := slices.IndexFunc(ops, func(o op) bool { return o.name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("torture generator: no op %q to leave out; the ops are %q", n, OpNames())
+		}
+		ops = slices.Delete(ops, i, i+1)
+	}
+	if len(ops) == 0 || !slices.ContainsFunc(ops, func(o op) bool { return o.name == "create" }) {
+		return nil, errors.New("torture generator: the mix needs at least \"create\"")
+	}
+	return ops, nil
 }
 
 // Prefill has each writer, one after the other, take steps steps without

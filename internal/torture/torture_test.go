@@ -75,6 +75,47 @@ func TestSameSeedSameOps(t *testing.T) {
 	}
 }
 
+// TestWithout: ops left out never run, an unknown name is an error that
+// lists the real ones, and RelativeLinks changes nothing but the links
+// that would be absolute.
+func TestWithout(t *testing.T) {
+	opLog := func(cfg Config) string {
+		var log bytes.Buffer
+		l := NewOpLog(&log)
+		g, err := New(t.TempDir(), cfg, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Prefill(500); err != nil {
+			t.Fatal(err)
+		}
+		must(t, l.Flush())
+		return withoutTimes(log.String())
+	}
+	got := opLog(Config{Seed: 3, Without: []string{"truncate", "burst rename"}})
+	if strings.Contains(got, " truncate ") || strings.Contains(got, "burst-rename") {
+		t.Error("an op left out ran")
+	}
+	_, err := New(t.TempDir(), Config{Seed: 3, Without: []string{"truncat"}}, NewOpLog(&bytes.Buffer{}))
+	if err == nil || !strings.Contains(err.Error(), `"truncat"`) || !strings.Contains(err.Error(), `"truncate"`) {
+		t.Errorf("New with an unknown op left out: %v", err)
+	}
+	abs, rel := opLog(Config{Seed: 4}), opLog(Config{Seed: 4, RelativeLinks: true})
+	if !strings.Contains(abs, `-> "/nonexistent/`) || strings.Contains(rel, `-> "/`) {
+		t.Fatal("RelativeLinks: absolute links missing without it, or present with it")
+	}
+	if want := strings.ReplaceAll(abs, `-> "/nonexistent/`, `-> "nonexistent/`); rel != want {
+		t.Errorf("RelativeLinks changed more than the links\n%s", firstDifference(want, rel))
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRun(t *testing.T) {
 	root := t.TempDir()
 	g, err := New(root, Config{Seed: 7}, NewOpLog(&bytes.Buffer{}))

@@ -29,6 +29,9 @@ type Writer struct {
 	hot []string
 	// done counts the steps taken, by the name of their op.
 	done map[string]int
+	// ops is the mix this writer picks from; see Config for relativeLinks.
+	ops           []op
+	relativeLinks bool
 }
 
 func newWriter(root string, id int, seed uint64, log *OpLog, umask fs.FileMode, maxEntries int) (*Writer, error) {
@@ -39,6 +42,7 @@ func newWriter(root string, id int, seed uint64, log *OpLog, umask fs.FileMode, 
 		// seed get independent streams.
 		rng:  rand.New(rand.NewPCG(seed, uint64(id))),
 		done: map[string]int{},
+		ops:  mix,
 	}
 	if err := os.Mkdir(w.abs(top), 0o755); err != nil {
 		return nil, fmt.Errorf("make writer directory: %w", err)

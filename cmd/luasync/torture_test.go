@@ -1,0 +1,362 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/luasync/luasync/internal/torture"
+	"github.com/luasync/luasync/runtime/direct/treecmp"
+	"github.com/luasync/luasync/runtime/rsync/rsynctest"
+)
+
+// TestTorture's knobs. The defaults are CI's share of `make test`; `make
+// torture SEEDS=N DURATION=D` runs the long version.
+var (
+	tortureSeeds    = flag.Int("torture.seeds", 1, "random seeds per sink and file system, after the regression seeds")
+	tortureSeed     = flag.Uint64("torture.seed", 0, "run only this seed, to reproduce a failure (0: the regression seeds and -torture.seeds random ones)")
+	tortureDuration = flag.Duration("torture.duration", 2*time.Second, "how long the writers write in each run")
+	tortureSettle   = flag.Duration("torture.settle", 30*time.Second, "how long the mirror may take to equal the source once the writers stop")
+	tortureSinks    = flag.String("torture.sinks", "direct,local,daemon,ssh", "sinks: direct, local (rsync to a path), daemon (a real rsync daemon), ssh (default.rsyncssh to a real sshd)")
+	tortureFS       = flag.String("torture.fs", "tmpfs,disk", "file systems for source and mirror: tmpfs ($LUASYNC_TMPFS, else /dev/shm), disk ($LUASYNC_DISK, else $TMPDIR)")
+	tortureWriters  = flag.Int("torture.writers", 2, "writers at once, each in its own top-level directory")
+	tortureWithout  = flag.String("torture.without", "", "ops the writers leave out, comma-separated (see torture.OpNames), to tell which one a failure needs")
+	tortureBin      = flag.String("torture.bin", "", "the luasync binary to run instead of the race-detector build (make torture builds a plain one)")
+)
+
+// regressionSeeds run on every sink and file system, every time: each one
+// failed once, and the comment says what it found.
+var regressionSeeds = []uint64{}
+
+// prefillSteps is how many steps each writer takes before luasync starts,
+// so that the startup sync has a tree to copy while the writers go on.
+const prefillSteps = 30
+
+// TestTorture is the randomized differential test of issue 8: for each
+// sink and file system, seeded writers do everything users do to a tree
+// while the real luasync mirrors it; once they stop, the mirror must equal
+// the source (paths, types, sizes, content, modes, symlink targets, mtimes)
+// within -torture.settle. A failure names the seed, the op log and the
+// command that runs it again.
+func TestTorture(t *testing.T) {
+	if *tortureBin != "" {
+		// No test in this package runs in parallel, so swapping the binary
+		// for this test's length affects no other.
+		defer func(race string) { binary = race }(binary)
+		binary = *tortureBin
+	}
+	sinks, fss := tortureList(t, *tortureSinks, "sink", tortureSinkKinds), tortureList(t, *tortureFS, "fs", []string{"tmpfs", "disk"})
+	seeds := tortureSeedList()
+	var total tortureTally
+	for _, sink := range sinks {
+		t.Run(sink, func(t *testing.T) {
+			for _, fsys := range fss {
+				t.Run(fsys, func(t *testing.T) {
+					for _, seed := range seeds {
+						r := &tortureRun{sink: sink, fs: fsys, seed: seed}
+						if !t.Run(fmt.Sprintf("seed=%d", seed), r.run) {
+							total.failed = append(total.failed, r.name())
+						}
+						total.runs++
+						total.ops += r.ops
+					}
+				})
+			}
+		})
+	}
+	t.Logf("torture totals: %d runs (%d seeds x %d sinks x %d file systems), %d ops, %d failed %v",
+		total.runs, len(seeds), len(sinks), len(fss), total.ops, len(total.failed), total.failed)
+}
+
+type tortureTally struct {
+	runs, ops int
+	failed    []string
+}
+
+var tortureSinkKinds = []string{"direct", "local", "daemon", "ssh"}
+
+func tortureList(t *testing.T, list, what string, known []string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); !slices.Contains(known, s) {
+			t.Fatalf("-torture.%ss: unknown %s %q; use a comma-separated list of %s", what, what, s, strings.Join(known, ", "))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// tortureSeedList is -torture.seed alone, or the regression seeds and then
+// -torture.seeds fresh random ones.
+func tortureSeedList() []uint64 {
+	if *tortureSeed != 0 {
+		return []uint64{*tortureSeed}
+	}
+	seeds := slices.Clone(regressionSeeds)
+	for len(seeds) < len(regressionSeeds)+*tortureSeeds {
+		if s := 1 + rand.Uint64N(999_999); !slices.Contains(seeds, s) {
+			seeds = append(seeds, s)
+		}
+	}
+	return seeds
+}
+
+// tortureRun is one seed against one sink on one file system.
+type tortureRun struct {
+	sink, fs string
+	seed     uint64
+	ops      int
+
+	dir, src, mirror, cfg string
+	opLog                 *torture.OpLog
+	settled               time.Duration
+}
+
+func (r *tortureRun) name() string {
+	return fmt.Sprintf("%s/%s/seed=%d", r.sink, r.fs, r.seed)
+}
+
+func (r *tortureRun) run(t *testing.T) {
+	r.dir = tortureDir(t, r.fs)
+	r.src = filepath.Join(r.dir, "src")
+	must(t, os.Mkdir(r.src, 0o755))
+	opFile, err := os.Create(filepath.Join(r.dir, "ops.log"))
+	must(t, err)
+	t.Cleanup(func() { opFile.Close() })
+	r.opLog = torture.NewOpLog(opFile)
+	g, err := torture.New(r.src, r.generatorConfig(), r.opLog)
+	must(t, err)
+	defer func() { r.ops = g.Ops() }()
+	if err := g.Prefill(prefillSteps); err != nil {
+		r.fail(t, "the generator failed before luasync started", err.Error())
+	}
+	r.cfg = writeConfig(t, r.dir, fmt.Sprintf(
+		"settings { logfile = %q, logLevel = \"debug\", failLog = %q, shutdownGrace = 10,\n"+
+			"           statusFile = %q, statusInterval = 0.1 }\n%s\n",
+		r.path("luasync.log"), r.path("fail.log"), r.path("status"), r.syncTable(t)))
+	p := r.start(t)
+	r.opLog.Note("luasync running")
+	if err := g.Run(t.Context(), *tortureDuration); err != nil {
+		r.fail(t, "the generator failed", err.Error())
+	}
+	r.opLog.Note("writers stopped")
+	must(t, r.opLog.Flush())
+	if err := g.Verify(); err != nil {
+		r.fail(t, "the source is not what the generator wrote (did a sink write into it?)", err.Error())
+	}
+	if diff := r.settle(); diff != nil {
+		r.fail(t, fmt.Sprintf("the mirror still differs from the source %s after the writers stopped", *tortureSettle),
+			strings.Join(head(diff, 40), "\n"))
+	}
+	matched := time.Now()
+	if status, idle := r.waitIdle(matched); !idle {
+		r.fail(t, fmt.Sprintf("luasync still had work %s after the mirror matched the source", *tortureSettle), status)
+	}
+	t.Logf("seed=%d sink=%s fs=%s ops=%d settle=%s idle=%s", r.seed, r.sink, r.fs, g.Ops(),
+		r.settled.Round(time.Millisecond), time.Since(matched).Round(time.Millisecond))
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		r.fail(t, fmt.Sprintf("luasync exited with status %d after SIGTERM, want 0", code), "")
+	}
+	if b, err := os.ReadFile(r.path("fail.log")); err == nil && len(b) > 0 {
+		r.fail(t, "a run whose mirror converged left entries in the fail log", string(b))
+	}
+}
+
+func (r *tortureRun) generatorConfig() torture.Config {
+	cfg := torture.Config{Seed: r.seed, Writers: *tortureWriters,
+		// An rsync daemon module without chroot (as rsynctest runs it)
+		// strips the leading '/' of symlink targets.
+		RelativeLinks: r.sink == "daemon"}
+	if *tortureWithout != "" {
+		cfg.Without = strings.Split(*tortureWithout, ",")
+	}
+	return cfg
+}
+
+func (r *tortureRun) path(name string) string { return filepath.Join(r.dir, name) }
+
+// syncTable starts the sink's server, if it has one, and returns the
+// sync{} that mirrors src into r.mirror through it.
+func (r *tortureRun) syncTable(t *testing.T) string {
+	r.mirror = r.path("mirror")
+	// Half the seeds ship each change at once; the others let it settle
+	// for 10 ms, as the default does.
+	delay := []string{"0", "0.01"}[r.seed%2]
+	switch r.sink {
+	case "direct":
+		return fmt.Sprintf("sync { default.direct, source = %q, target = %q, delay = %s }", r.src, r.mirror, delay)
+	case "local":
+		return fmt.Sprintf("sync { default.rsync, source = %q, target = %q, delay = %s }", r.src, r.mirror, delay)
+	case "daemon":
+		d := rsynctest.StartDaemon(t, rsynctest.DaemonOptions{ModuleDir: r.mirror})
+		return fmt.Sprintf("sync { default.rsync, source = %q, target = %q, delay = %s, rsync = { password_file = %q } }",
+			r.src, d.Target(""), delay, d.PasswordFile)
+	}
+	s := rsynctest.StartSSHD(t)
+	must(t, os.Mkdir(r.mirror, 0o755))
+	return fmt.Sprintf("sync { default.rsyncssh, source = %q, host = %q, targetdir = %q, delay = %s, ssh = %s }",
+		r.src, s.User+"@"+s.Host, r.mirror, delay, sshTable(s))
+}
+
+// start runs luasync and waits until it watches the source. Stopping it
+// with SIGTERM first, also when the run fails, lets it end the ssh master
+// connection it started.
+func (r *tortureRun) start(t *testing.T) *proc {
+	p := start(t, "run", r.cfg)
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(20 * time.Second): // start's own clean-up kills it
+			}
+		}
+	})
+	deadline := time.Now().Add(converge)
+	for {
+		b, _ := os.ReadFile(r.path("luasync.log"))
+		switch {
+		case strings.Contains(string(b), "luasync running"):
+			return p
+		case time.Now().After(deadline):
+			r.fail(t, fmt.Sprintf("luasync did not start watching within %s", converge), "")
+		}
+		select {
+		case <-p.done:
+			r.fail(t, fmt.Sprintf("luasync exited early (%v)", p.err), p.out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// settle polls until the mirror equals the source or -torture.settle has
+// passed, and returns the last difference (nil once equal).
+func (r *tortureRun) settle() []string {
+	begin := time.Now()
+	for {
+		diff, err := treecmp.Diff(r.src, r.mirror)
+		if err == nil && len(diff) == 0 {
+			r.settled = time.Since(begin)
+			return nil
+		}
+		if time.Since(begin) > *tortureSettle {
+			if err != nil {
+				diff = append(diff, err.Error())
+			}
+			return diff
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// busy matches a target's queue in the status file.
+var busy = regexp.MustCompile(`pending (\d+), in flight (\d+)`)
+
+// waitIdle polls the status file until a report written after the mirror
+// matched shows nothing pending and nothing in flight for every target,
+// for up to -torture.settle: a daemon with work left at SIGTERM would
+// rightly put it in the fail log. It returns the last report.
+func (r *tortureRun) waitIdle(matched time.Time) (string, bool) {
+	for {
+		b, err := os.ReadFile(r.path("status"))
+		fi, serr := os.Stat(r.path("status"))
+		if err == nil && serr == nil && fi.ModTime().After(matched) {
+			counts := busy.FindAllStringSubmatch(string(b), -1)
+			idle := len(counts) > 0
+			for _, c := range counts {
+				idle = idle && c[1] == "0" && c[2] == "0"
+			}
+			if idle {
+				return string(b), true
+			}
+		}
+		if time.Since(matched) > *tortureSettle {
+			return string(b), false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fail ends the run with everything needed to understand and repeat it:
+// the seed and config, the command, the op log's end, what differs, and
+// the ends of luasync's log and fail log. The run's directory is kept.
+func (r *tortureRun) fail(t *testing.T, what, detail string) {
+	t.Helper()
+	r.opLog.Flush()
+	var b strings.Builder
+	fmt.Fprintf(&b, "torture run %s failed: %s\n", r.name(), what)
+	if detail != "" {
+		fmt.Fprintf(&b, "%s\n", detail)
+	}
+	fmt.Fprintf(&b, "\nseed=%d sink=%s fs=%s writers=%d duration=%s settle=%s ops=%d\n",
+		r.seed, r.sink, r.fs, *tortureWriters, *tortureDuration, *tortureSettle, r.opLog.Ops())
+	fmt.Fprintf(&b, "reproduce: go test ./cmd/luasync -run 'TestTorture/%s/%s/' -torture.seed=%d -torture.duration=%s -torture.writers=%d -torture.without=%q -v\n",
+		r.sink, r.fs, r.seed, *tortureDuration, *tortureWriters, *tortureWithout)
+	fmt.Fprintf(&b, "kept for inspection: %s (src, mirror, ops.log, luasync.log, luasync.lua)\n", r.dir)
+	if cfg, err := os.ReadFile(r.cfg); err == nil {
+		fmt.Fprintf(&b, "\nconfig:\n%s", cfg)
+	}
+	fmt.Fprintf(&b, "\nop log %s, last 40 lines:\n%s\n", r.path("ops.log"), strings.Join(r.opLog.Tail(40), "\n"))
+	fmt.Fprintf(&b, "\nluasync log %s, last 40 lines:\n%s\n", r.path("luasync.log"), tailLines(r.path("luasync.log"), 40))
+	if fl := tailLines(r.path("fail.log"), 20); fl != "" {
+		fmt.Fprintf(&b, "\nfail log, last 20 lines:\n%s\n", fl)
+	}
+	t.Fatal(b.String())
+}
+
+func tailLines(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// tortureDir makes a directory for one run on the file system asked for,
+// removed after a run that passed and kept after one that failed.
+func tortureDir(t *testing.T, fsys string) string {
+	t.Helper()
+	root, env := os.TempDir(), "LUASYNC_DISK"
+	if fsys == "tmpfs" {
+		root, env = "/dev/shm", "LUASYNC_TMPFS"
+	}
+	if v := os.Getenv(env); v != "" {
+		root = v
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(root, &st); err != nil {
+		t.Fatalf("torture on %s: %v; set %s to a directory on %s", fsys, err, env, fsys)
+	}
+	const tmpfsMagic = 0x01021994
+	switch onTmpfs := st.Type == tmpfsMagic; {
+	case fsys == "tmpfs" && !onTmpfs:
+		t.Fatalf("torture on tmpfs: %s is not tmpfs; set LUASYNC_TMPFS to a tmpfs mount "+
+			"(mount -t tmpfs -o size=1g tmpfs /mnt/tmpfs), or run with -torture.fs=disk", root)
+	case fsys == "disk" && onTmpfs:
+		t.Fatalf("torture on disk: %s is tmpfs; set LUASYNC_DISK (or TMPDIR) to a directory on disk, or run with -torture.fs=tmpfs", root)
+	}
+	dir, err := os.MkdirTemp(root, "luasync-torture-")
+	if err != nil {
+		t.Fatalf("torture on %s: %v", fsys, err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("remove the run's directory: %v", err)
+		}
+	})
+	return dir
+}
