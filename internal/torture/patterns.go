@@ -158,7 +158,7 @@ func (w *Writer) pickAny() string {
 // patRenameOver renames a file or symlink over another one.
 func patRenameOver(w *Writer) (bool, error) {
 	a, b := w.pickEntry(), w.pickEntry()
-	if a == "" || a == b {
+	if a == "" || b == "" || a == b {
 		return false, nil
 	}
 	return true, w.rename(a, b)
