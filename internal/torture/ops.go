@@ -73,20 +73,21 @@ func opCreate(w *Writer) (bool, error) {
 	return true, w.create(w.newPath(w.pickParent(), "f"), w.data(w.fileSize()))
 }
 
-func opOverwrite(w *Writer) (bool, error) {
-	f := w.pick(file)
-	if f == "" {
+// on does act to a random entry of kind k; false when there is none.
+func (w *Writer) on(k kind, act func(p string) error) (bool, error) {
+	p := w.pick(k)
+	if p == "" {
 		return false, nil
 	}
-	return true, w.overwrite(f, w.data(w.fileSize()))
+	return true, act(p)
+}
+
+func opOverwrite(w *Writer) (bool, error) {
+	return w.on(file, func(f string) error { return w.overwrite(f, w.data(w.fileSize())) })
 }
 
 func opAppend(w *Writer) (bool, error) {
-	f := w.pick(file)
-	if f == "" {
-		return false, nil
-	}
-	return true, w.appendTo(f, w.data(1+w.rng.IntN(4<<10)))
+	return w.on(file, func(f string) error { return w.appendTo(f, w.data(1+w.rng.IntN(4<<10))) })
 }
 
 // opTruncate cuts a file to nothing, shortens or extends it.
@@ -139,19 +140,11 @@ func opSlowWrite(w *Writer) (bool, error) {
 }
 
 func opTouch(w *Writer) (bool, error) {
-	f := w.pick(file)
-	if f == "" {
-		return false, nil
-	}
-	return true, w.touch(f, w.mtime())
+	return w.on(file, func(f string) error { return w.touch(f, w.mtime()) })
 }
 
 func opChmodFile(w *Writer) (bool, error) {
-	f := w.pick(file)
-	if f == "" {
-		return false, nil
-	}
-	return true, w.chmod(f, w.fileMode())
+	return w.on(file, func(f string) error { return w.chmod(f, w.fileMode()) })
 }
 
 func opChmodDir(w *Writer) (bool, error) {
@@ -172,13 +165,7 @@ func opRenameFile(w *Writer) (bool, error) {
 	return true, w.rename(f, w.newPath(to, "r"))
 }
 
-func opDeleteFile(w *Writer) (bool, error) {
-	f := w.pick(file)
-	if f == "" {
-		return false, nil
-	}
-	return true, w.remove(f)
-}
+func opDeleteFile(w *Writer) (bool, error) { return w.on(file, w.remove) }
 
 func opMkdir(w *Writer) (bool, error) {
 	return true, w.mkdir(w.newPath(w.pickParent(), "d"))
@@ -256,10 +243,4 @@ func opRetarget(w *Writer) (bool, error) {
 	return true, w.rename(tmp, l)
 }
 
-func opDeleteSymlink(w *Writer) (bool, error) {
-	l := w.pick(symlink)
-	if l == "" {
-		return false, nil
-	}
-	return true, w.remove(l)
-}
+func opDeleteSymlink(w *Writer) (bool, error) { return w.on(symlink, w.remove) }
