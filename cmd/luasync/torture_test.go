@@ -26,7 +26,7 @@ var (
 	tortureSinks    = flag.String("torture.sinks", "direct,local,daemon,ssh", "sinks: direct, local (rsync to a path), daemon (a real rsync daemon), ssh (default.rsyncssh to a real sshd)")
 	tortureFS       = flag.String("torture.fs", "tmpfs,disk", "file systems for source and mirror: tmpfs ($LUASYNC_TMPFS, else /dev/shm), disk ($LUASYNC_DISK, else $TMPDIR)")
 	tortureWriters  = flag.Int("torture.writers", 2, "writers at once, each in its own top-level directory")
-	tortureWithout  = flag.String("torture.without", "", "ops the writers leave out, comma-separated (see torture.OpNames), to tell which one a failure needs")
+	tortureWithout  = flag.String("torture.without", "", "ops the writers leave out, comma-separated, to tell which one a failure needs: "+strings.Join(torture.OpNames(), ","))
 	tortureBin      = flag.String("torture.bin", "", "the luasync binary to run instead of the race-detector build (make torture builds a plain one)")
 )
 
