@@ -97,10 +97,10 @@ func (r *tortureRun) fail(t *testing.T, what, detail string) {
 	if detail != "" {
 		fmt.Fprintf(&b, "%s\n", detail)
 	}
-	fmt.Fprintf(&b, "\nseed=%d sink=%s fs=%s writers=%d duration=%s settle=%s ops=%d\n",
-		r.seed, r.sink, r.fs, *tortureWriters, *tortureDuration, *tortureSettle, r.opLog.Ops())
-	fmt.Fprintf(&b, "reproduce: go test ./cmd/luasync -run 'TestTorture/%s/%s/' -torture.seed=%d -torture.duration=%s -torture.writers=%d -torture.without=%q -v\n",
-		r.sink, r.fs, r.seed, *tortureDuration, *tortureWriters, *tortureWithout)
+	fmt.Fprintf(&b, "\nseed=%d sink=%s fs=%s writers=%d duration=%s settle=%s ops=%d%s\n",
+		r.seed, r.sink, r.fs, *tortureWriters, *tortureDuration, *tortureSettle, r.opLog.Ops(), r.withoutNote())
+	fmt.Fprintf(&b, "reproduce: go test ./cmd/luasync -run 'TestTorture/%s/%s/' -torture.seed=%d -torture.without=%q -torture.duration=%s -torture.writers=%d -v\n",
+		r.sink, r.fs, r.seed, r.without, *tortureDuration, *tortureWriters)
 	fmt.Fprintf(&b, "kept for inspection: %s (src, mirror, ops.log, luasync.log, luasync.lua)\n", r.dir)
 	if cfg, err := os.ReadFile(r.cfg); err == nil {
 		fmt.Fprintf(&b, "\nconfig:\n%s", cfg)

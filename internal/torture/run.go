@@ -81,14 +81,12 @@ func New(root string, cfg Config, log *OpLog) (*Generator, error) {
 
 // without returns the mix less the named ops.
 func without(names []string) ([]op, error) {
-	ops := slices.Clone(mix)
 	for _, n := range names {
-		i := slices.IndexFunc(ops, func(o op) bool { return o.name == n })
-		if i < 0 {
+		if !slices.Contains(OpNames(), n) {
 			return nil, fmt.Errorf("torture generator: no op %q to leave out; the ops are %q", n, OpNames())
 		}
-		ops = slices.Delete(ops, i, i+1)
 	}
+	ops := slices.DeleteFunc(slices.Clone(mix), func(o op) bool { return slices.Contains(names, o.name) })
 	if len(ops) == 0 || !slices.ContainsFunc(ops, func(o op) bool { return o.name == "create" }) {
 		return nil, errors.New("torture generator: the mix needs at least \"create\"")
 	}

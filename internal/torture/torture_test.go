@@ -107,7 +107,7 @@ func TestWithout(t *testing.T) {
 		must(t, l.Flush())
 		return withoutTimes(log.String())
 	}
-	got := opLog(Config{Seed: 3, Without: []string{"truncate", "burst-rename"}})
+	got := opLog(Config{Seed: 3, Without: []string{"truncate", "burst-rename", "truncate"}})
 	if strings.Contains(got, " truncate ") || strings.Contains(got, "burst-rename") {
 		t.Error("an op left out ran")
 	}
