@@ -14,7 +14,7 @@ import (
 // model says they are valid, so an error is a bug in the generator or a
 // tree changed behind its back.
 
-func (w *Writer) create(p string, data []byte) error {
+func (w *writer) create(p string, data []byte) error {
 	w.record("create", fmt.Sprintf("size=%d", len(data)), p)
 	if err := writeFile(w.abs(p), os.O_CREATE|os.O_EXCL, 0, data); err != nil {
 		return w.fail("create", err)
@@ -23,7 +23,7 @@ func (w *Writer) create(p string, data []byte) error {
 	return nil
 }
 
-func (w *Writer) overwrite(p string, data []byte) error {
+func (w *writer) overwrite(p string, data []byte) error {
 	w.record("overwrite", fmt.Sprintf("size=%d", len(data)), p)
 	if err := writeFile(w.abs(p), os.O_TRUNC, 0, data); err != nil {
 		return w.fail("overwrite", err)
@@ -32,7 +32,7 @@ func (w *Writer) overwrite(p string, data []byte) error {
 	return nil
 }
 
-func (w *Writer) appendTo(p string, data []byte) error {
+func (w *writer) appendTo(p string, data []byte) error {
 	w.record("append", fmt.Sprintf("size=%d", len(data)), p)
 	if err := writeFile(w.abs(p), os.O_APPEND, 0, data); err != nil {
 		return w.fail("append", err)
@@ -43,7 +43,7 @@ func (w *Writer) appendTo(p string, data []byte) error {
 
 // rewrite writes data at off without changing the size: the in-place
 // update that a size-and-mtime quick check can miss.
-func (w *Writer) rewrite(p string, off int64, data []byte) error {
+func (w *writer) rewrite(p string, off int64, data []byte) error {
 	w.record("rewrite", fmt.Sprintf("off=%d size=%d", off, len(data)), p)
 	if err := writeFile(w.abs(p), 0, off, data); err != nil {
 		return w.fail("rewrite", err)
@@ -51,7 +51,7 @@ func (w *Writer) rewrite(p string, off int64, data []byte) error {
 	return nil
 }
 
-func (w *Writer) truncate(p string, size int64) error {
+func (w *writer) truncate(p string, size int64) error {
 	w.record("truncate", fmt.Sprintf("size=%d", size), p)
 	if err := os.Truncate(w.abs(p), size); err != nil {
 		return w.fail("truncate", err)
@@ -62,7 +62,7 @@ func (w *Writer) truncate(p string, size int64) error {
 
 // slowWrite writes chunks into p (made if missing, else truncated) with
 // pauses between them, holding the file open as a slow upload does.
-func (w *Writer) slowWrite(p string, chunks [][]byte, pauses []time.Duration) error {
+func (w *writer) slowWrite(p string, chunks [][]byte, pauses []time.Duration) error {
 	total := 0
 	for _, c := range chunks {
 		total += len(c)
@@ -92,7 +92,7 @@ func (w *Writer) slowWrite(p string, chunks [][]byte, pauses []time.Duration) er
 	return nil
 }
 
-func (w *Writer) chmod(p string, mode fs.FileMode) error {
+func (w *writer) chmod(p string, mode fs.FileMode) error {
 	w.record("chmod", fmt.Sprintf("mode=%v", mode), p)
 	if err := os.Chmod(w.abs(p), mode); err != nil {
 		return w.fail("chmod", err)
@@ -101,7 +101,7 @@ func (w *Writer) chmod(p string, mode fs.FileMode) error {
 	return nil
 }
 
-func (w *Writer) touch(p string, t time.Time) error {
+func (w *writer) touch(p string, t time.Time) error {
 	w.record("touch", "mtime="+t.Format(time.RFC3339Nano), p)
 	if err := os.Chtimes(w.abs(p), t, t); err != nil {
 		return w.fail("touch", err)
@@ -111,7 +111,7 @@ func (w *Writer) touch(p string, t time.Time) error {
 
 // mkdir makes one directory; in a setgid directory the kernel makes it
 // setgid too.
-func (w *Writer) mkdir(p string) error {
+func (w *writer) mkdir(p string) error {
 	w.record("mkdir", "", p)
 	if err := os.Mkdir(w.abs(p), 0o755); err != nil {
 		return w.fail("mkdir", err)
@@ -124,7 +124,7 @@ func (w *Writer) mkdir(p string) error {
 // rename moves from to to, replacing what is there (a file, a symlink or
 // an empty directory), as rename(2) does. (os.Rename refuses to replace a
 // directory, so it is not used.)
-func (w *Writer) rename(from, to string) error {
+func (w *writer) rename(from, to string) error {
 	w.record("rename", "", from, to)
 	if err := syscall.Rename(w.abs(from), w.abs(to)); err != nil {
 		return w.fail("rename", &os.LinkError{Op: "rename", Old: w.abs(from), New: w.abs(to), Err: err})
@@ -137,7 +137,7 @@ func (w *Writer) rename(from, to string) error {
 }
 
 // remove deletes a file, a symlink or an empty directory.
-func (w *Writer) remove(p string) error {
+func (w *writer) remove(p string) error {
 	w.record("remove", "", p)
 	if err := os.Remove(w.abs(p)); err != nil {
 		return w.fail("remove", err)
@@ -146,7 +146,7 @@ func (w *Writer) remove(p string) error {
 	return nil
 }
 
-func (w *Writer) removeAll(p string) error {
+func (w *writer) removeAll(p string) error {
 	w.record("rm -r", fmt.Sprintf("entries=%d", len(w.m.below(p))+1), p)
 	if err := os.RemoveAll(w.abs(p)); err != nil {
 		return w.fail("rm -r", err)
@@ -155,7 +155,7 @@ func (w *Writer) removeAll(p string) error {
 	return nil
 }
 
-func (w *Writer) symlink(target, p string) error {
+func (w *writer) symlink(target, p string) error {
 	w.record("symlink", "-> "+strconv.Quote(target), p)
 	if err := os.Symlink(target, w.abs(p)); err != nil {
 		return w.fail("symlink", err)

@@ -24,7 +24,7 @@ var oddNames = []string{
 
 // freshName returns a name never used before by this writer: mostly
 // prefix+counter, sometimes an odd name, rarely a 255-byte one.
-func (w *Writer) freshName(prefix string) string {
+func (w *writer) freshName(prefix string) string {
 	w.names++
 	n := strconv.Itoa(w.names)
 	switch r := w.rng.IntN(100); {

@@ -8,7 +8,7 @@ import "time"
 type op struct {
 	name   string
 	weight int
-	do     func(*Writer) (bool, error)
+	do     func(*writer) (bool, error)
 }
 
 // mix is what a writer does, by weight (they add up to 100).
@@ -50,7 +50,7 @@ var shrink = []op{
 	{"delete-tree", 1, opDeleteTree},
 }
 
-func (w *Writer) pickOp() op {
+func (w *writer) pickOp() op {
 	table := w.ops
 	if w.m.size() > w.maxEntries {
 		table = shrink
@@ -69,12 +69,12 @@ func (w *Writer) pickOp() op {
 	panic("unreachable")
 }
 
-func opCreate(w *Writer) (bool, error) {
+func opCreate(w *writer) (bool, error) {
 	return true, w.create(w.newPath(w.pickParent(), "f"), w.data(w.fileSize()))
 }
 
 // on does act to a random entry of kind k; false when there is none.
-func (w *Writer) on(k kind, act func(p string) error) (bool, error) {
+func (w *writer) on(k kind, act func(p string) error) (bool, error) {
 	p := w.pick(k)
 	if p == "" {
 		return false, nil
@@ -82,16 +82,16 @@ func (w *Writer) on(k kind, act func(p string) error) (bool, error) {
 	return true, act(p)
 }
 
-func opOverwrite(w *Writer) (bool, error) {
+func opOverwrite(w *writer) (bool, error) {
 	return w.on(file, func(f string) error { return w.overwrite(f, w.data(w.fileSize())) })
 }
 
-func opAppend(w *Writer) (bool, error) {
+func opAppend(w *writer) (bool, error) {
 	return w.on(file, func(f string) error { return w.appendTo(f, w.data(1+w.rng.IntN(4<<10))) })
 }
 
 // opTruncate cuts a file to nothing, shortens or extends it.
-func opTruncate(w *Writer) (bool, error) {
+func opTruncate(w *writer) (bool, error) {
 	f := w.pick(file)
 	if f == "" {
 		return false, nil
@@ -110,7 +110,7 @@ func opTruncate(w *Writer) (bool, error) {
 	return true, w.truncate(f, size)
 }
 
-func opRewrite(w *Writer) (bool, error) {
+func opRewrite(w *writer) (bool, error) {
 	f := w.pick(file)
 	if f == "" || w.m.get(f).size == 0 {
 		return false, nil
@@ -123,7 +123,7 @@ func opRewrite(w *Writer) (bool, error) {
 
 // opSlowWrite writes a new or existing file in a few chunks, pausing
 // between them with the file open.
-func opSlowWrite(w *Writer) (bool, error) {
+func opSlowWrite(w *writer) (bool, error) {
 	f := w.pick(file)
 	if f == "" || w.rng.IntN(2) == 0 {
 		f = w.newPath(w.pickParent(), "s")
@@ -139,21 +139,21 @@ func opSlowWrite(w *Writer) (bool, error) {
 	return true, w.slowWrite(f, chunks, pauses)
 }
 
-func opTouch(w *Writer) (bool, error) {
+func opTouch(w *writer) (bool, error) {
 	return w.on(file, func(f string) error { return w.touch(f, w.mtime()) })
 }
 
-func opChmodFile(w *Writer) (bool, error) {
+func opChmodFile(w *writer) (bool, error) {
 	return w.on(file, func(f string) error { return w.chmod(f, w.fileMode()) })
 }
 
-func opChmodDir(w *Writer) (bool, error) {
+func opChmodDir(w *writer) (bool, error) {
 	return true, w.chmod(w.pick(dir), w.dirMode())
 }
 
 // opRenameFile renames a file or symlink, half the time within its
 // directory, else into another one.
-func opRenameFile(w *Writer) (bool, error) {
+func opRenameFile(w *writer) (bool, error) {
 	f := w.pickEntry()
 	if f == "" {
 		return false, nil
@@ -165,15 +165,15 @@ func opRenameFile(w *Writer) (bool, error) {
 	return true, w.rename(f, w.newPath(to, "r"))
 }
 
-func opDeleteFile(w *Writer) (bool, error) { return w.on(file, w.remove) }
+func opDeleteFile(w *writer) (bool, error) { return w.on(file, w.remove) }
 
-func opMkdir(w *Writer) (bool, error) {
+func opMkdir(w *writer) (bool, error) {
 	return true, w.mkdir(w.newPath(w.pickParent(), "d"))
 }
 
 // opHotWrite writes, appends or deletes inside a directory that was
 // created and renamed into place a while ago.
-func opHotWrite(w *Writer) (bool, error) {
+func opHotWrite(w *writer) (bool, error) {
 	h := w.pickHot()
 	if h == "" {
 		return false, nil
@@ -189,7 +189,7 @@ func opHotWrite(w *Writer) (bool, error) {
 	return true, w.appendTo(f, w.data(1+w.rng.IntN(4<<10)))
 }
 
-func opRenameDir(w *Writer) (bool, error) {
+func opRenameDir(w *writer) (bool, error) {
 	d := w.pickSubdir()
 	if d == "" {
 		return false, nil
@@ -201,7 +201,7 @@ func opRenameDir(w *Writer) (bool, error) {
 	return true, w.rename(d, to)
 }
 
-func opDeleteTree(w *Writer) (bool, error) {
+func opDeleteTree(w *writer) (bool, error) {
 	d := w.pickSubdir()
 	if d == "" {
 		return false, nil
@@ -209,7 +209,7 @@ func opDeleteTree(w *Writer) (bool, error) {
 	return true, w.removeAll(d)
 }
 
-func opRmdir(w *Writer) (bool, error) {
+func opRmdir(w *writer) (bool, error) {
 	d := w.pickEmptyDir()
 	if d == "" {
 		return false, nil
@@ -217,14 +217,14 @@ func opRmdir(w *Writer) (bool, error) {
 	return true, w.remove(d)
 }
 
-func opSymlink(w *Writer) (bool, error) {
+func opSymlink(w *writer) (bool, error) {
 	d := w.pickParent()
 	return true, w.symlink(w.linkTarget(d), w.newPath(d, "l"))
 }
 
 // opRetarget points a symlink elsewhere: by removing and recreating it, or
 // atomically, by renaming a new link over it.
-func opRetarget(w *Writer) (bool, error) {
+func opRetarget(w *writer) (bool, error) {
 	l := w.pick(symlink)
 	if l == "" {
 		return false, nil
@@ -243,4 +243,4 @@ func opRetarget(w *Writer) (bool, error) {
 	return true, w.rename(tmp, l)
 }
 
-func opDeleteSymlink(w *Writer) (bool, error) { return w.on(symlink, w.remove) }
+func opDeleteSymlink(w *writer) (bool, error) { return w.on(symlink, w.remove) }

@@ -10,7 +10,7 @@ import "strconv"
 // written into every level at once, tmpN renamed to its final name within
 // the same millisecond, and the final tree made hot so that later steps
 // write, append and delete inside it.
-func patBurstRename(w *Writer) (bool, error) {
+func patBurstRename(w *writer) (bool, error) {
 	final := w.newPath(w.pickParent(), "d")
 	tmp := w.newPath(w.m.top, "tmp")
 	if !fits(len(final)+len("/a/b/")+255) || !fits(len(tmp)+len("/a/b/")+255) {
@@ -42,7 +42,7 @@ func patBurstRename(w *Writer) (bool, error) {
 
 // patDeepChain is mkdir -p of 3 to 7 levels with a file written into every
 // level right away: after all the mkdirs, or each after its own mkdir.
-func patDeepChain(w *Writer) (bool, error) {
+func patDeepChain(w *writer) (bool, error) {
 	var chain []string
 	d := w.pickParent()
 	for range 3 + w.rng.IntN(5) {
@@ -79,7 +79,7 @@ func patDeepChain(w *Writer) (bool, error) {
 }
 
 // patRenameTwice renames a directory a -> b -> c in quick succession.
-func patRenameTwice(w *Writer) (bool, error) {
+func patRenameTwice(w *writer) (bool, error) {
 	a := w.pickSubdir()
 	if a == "" {
 		return false, nil
@@ -104,7 +104,7 @@ func patRenameTwice(w *Writer) (bool, error) {
 
 // patOutAndBack moves a directory out of its subtree to the top and back
 // to where it was, sometimes writing into it while it is away.
-func patOutAndBack(w *Writer) (bool, error) {
+func patOutAndBack(w *writer) (bool, error) {
 	d := w.pickSubdir()
 	if d == "" || parent(d) == w.m.top {
 		return false, nil
@@ -128,7 +128,7 @@ func patOutAndBack(w *Writer) (bool, error) {
 
 // patSwap swaps two entries (files, directories, symlinks, or one of each)
 // through a temporary name: a -> tmp, b -> a, tmp -> b.
-func patSwap(w *Writer) (bool, error) {
+func patSwap(w *writer) (bool, error) {
 	a, b := w.pickAny(), w.pickAny()
 	if a == "" || b == "" || within(a, b) || within(b, a) {
 		return false, nil
@@ -148,7 +148,7 @@ func patSwap(w *Writer) (bool, error) {
 }
 
 // pickAny returns a random entry below the top (of any kind), or "".
-func (w *Writer) pickAny() string {
+func (w *writer) pickAny() string {
 	if w.rng.IntN(3) == 0 {
 		return w.pickSubdir()
 	}
@@ -156,7 +156,7 @@ func (w *Writer) pickAny() string {
 }
 
 // patRenameOver renames a file or symlink over another one.
-func patRenameOver(w *Writer) (bool, error) {
+func patRenameOver(w *writer) (bool, error) {
 	a, b := w.pickEntry(), w.pickEntry()
 	if a == "" || b == "" || a == b {
 		return false, nil
@@ -166,7 +166,7 @@ func patRenameOver(w *Writer) (bool, error) {
 
 // patAtomicSave is how editors and deploy tools save: write a temporary
 // file beside the target, give it the target's mode, rename it over.
-func patAtomicSave(w *Writer) (bool, error) {
+func patAtomicSave(w *writer) (bool, error) {
 	f := w.pick(file)
 	if f == "" {
 		return false, nil
@@ -184,7 +184,7 @@ func patAtomicSave(w *Writer) (bool, error) {
 }
 
 // patMoveIntoFresh makes a directory and at once moves a file into it.
-func patMoveIntoFresh(w *Writer) (bool, error) {
+func patMoveIntoFresh(w *writer) (bool, error) {
 	f := w.pickEntry()
 	d := w.newPath(w.pickParent(), "n")
 	if f == "" || !fits(len(d)+1+len(base(f))) {
@@ -197,7 +197,7 @@ func patMoveIntoFresh(w *Writer) (bool, error) {
 }
 
 // patRenameOverEmpty renames a directory over an empty one.
-func patRenameOverEmpty(w *Writer) (bool, error) {
+func patRenameOverEmpty(w *writer) (bool, error) {
 	a, b := w.pickSubdir(), w.pickEmptyDir()
 	if a == "" || b == "" || within(a, b) || within(b, a) {
 		return false, nil
@@ -211,7 +211,7 @@ func patRenameOverEmpty(w *Writer) (bool, error) {
 // patRetype replaces an entry by one of another type under the same name
 // (a file by a directory, a directory by a file, a file by a symlink), and
 // half the time back again at once.
-func patRetype(w *Writer) (bool, error) {
+func patRetype(w *writer) (bool, error) {
 	p, isDir := w.pick(file), false
 	if w.rng.IntN(3) == 0 {
 		p, isDir = w.pickSubdir(), true
@@ -239,7 +239,7 @@ func patRetype(w *Writer) (bool, error) {
 	return true, nil
 }
 
-func (w *Writer) fileToDir(p string) error {
+func (w *writer) fileToDir(p string) error {
 	if err := w.remove(p); err != nil {
 		return err
 	}
@@ -250,14 +250,14 @@ func (w *Writer) fileToDir(p string) error {
 	return w.create(p+"/i"+strconv.Itoa(w.names), w.data(w.fileSize()))
 }
 
-func (w *Writer) dirToFile(p string) error {
+func (w *writer) dirToFile(p string) error {
 	if err := w.removeAll(p); err != nil {
 		return err
 	}
 	return w.create(p, w.data(w.fileSize()))
 }
 
-func (w *Writer) fileToSymlink(p string, back bool) error {
+func (w *writer) fileToSymlink(p string, back bool) error {
 	if err := w.remove(p); err != nil {
 		return err
 	}

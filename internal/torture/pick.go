@@ -10,7 +10,7 @@ import (
 const maxHot = 16
 
 // pick returns a random path of kind k, or "" if there is none.
-func (w *Writer) pick(k kind) string {
+func (w *writer) pick(k kind) string {
 	l := w.m.byKind[k].list
 	if len(l) == 0 {
 		return ""
@@ -19,7 +19,7 @@ func (w *Writer) pick(k kind) string {
 }
 
 // pickEntry returns a random file or symlink (a non-directory), or "".
-func (w *Writer) pickEntry() string {
+func (w *writer) pickEntry() string {
 	if w.rng.IntN(5) == 0 {
 		if l := w.pick(symlink); l != "" {
 			return l
@@ -29,7 +29,7 @@ func (w *Writer) pickEntry() string {
 }
 
 // pickSubdir returns a random directory other than the writer's top, or "".
-func (w *Writer) pickSubdir() string {
+func (w *writer) pickSubdir() string {
 	if len(w.m.byKind[dir].list) < 2 {
 		return ""
 	}
@@ -41,7 +41,7 @@ func (w *Writer) pickSubdir() string {
 }
 
 // pickEmptyDir returns a random empty directory other than the top, or "".
-func (w *Writer) pickEmptyDir() string {
+func (w *writer) pickEmptyDir() string {
 	full := map[string]bool{}
 	for k := range kinds {
 		for _, p := range w.m.byKind[k].list {
@@ -64,7 +64,7 @@ func (w *Writer) pickEmptyDir() string {
 
 // pickParent returns a directory for a new entry: often one of the hot
 // directories, else any, as long as a 255-byte name still fits in it.
-func (w *Writer) pickParent() string {
+func (w *writer) pickParent() string {
 	d := ""
 	if w.rng.IntN(100) < 35 {
 		d = w.pickHot()
@@ -80,7 +80,7 @@ func (w *Writer) pickParent() string {
 
 // pickHot returns a hot directory that still exists, or "". Hot paths
 // that have been deleted or renamed away are forgotten here.
-func (w *Writer) pickHot() string {
+func (w *writer) pickHot() string {
 	for len(w.hot) > 0 {
 		i := w.rng.IntN(len(w.hot))
 		if e := w.m.get(w.hot[i]); e != nil && e.kind == dir {
@@ -91,7 +91,7 @@ func (w *Writer) pickHot() string {
 	return ""
 }
 
-func (w *Writer) addHot(dirs ...string) {
+func (w *writer) addHot(dirs ...string) {
 	w.hot = append(w.hot, dirs...)
 	if n := len(w.hot) - maxHot; n > 0 {
 		w.hot = w.hot[n:]
@@ -100,7 +100,7 @@ func (w *Writer) addHot(dirs ...string) {
 
 // newPath returns a fresh path in dir; a name too long for dir falls back
 // to a plain one.
-func (w *Writer) newPath(dir, prefix string) string {
+func (w *writer) newPath(dir, prefix string) string {
 	name := w.freshName(prefix)
 	if !fits(len(dir) + 1 + len(name)) {
 		name = prefix + strconv.Itoa(w.names)
@@ -110,7 +110,7 @@ func (w *Writer) newPath(dir, prefix string) string {
 
 // canMove reports whether from may be renamed to the free path to: not
 // into itself, into an existing directory, within the path limit.
-func (w *Writer) canMove(from, to string) bool {
+func (w *writer) canMove(from, to string) bool {
 	if within(to, from) || w.m.get(to) != nil {
 		return false
 	}
@@ -121,7 +121,7 @@ func (w *Writer) canMove(from, to string) bool {
 }
 
 // filesBelow lists the files at any depth below directory d.
-func (w *Writer) filesBelow(d string) []string {
+func (w *writer) filesBelow(d string) []string {
 	var out []string
 	for _, p := range w.m.below(d) {
 		if w.m.get(p).kind == file {
@@ -133,7 +133,7 @@ func (w *Writer) filesBelow(d string) []string {
 
 // linkTarget returns a symlink's text for a link in dir: a sibling, the
 // parent, something dangling, absolute or relative, or an odd name.
-func (w *Writer) linkTarget(d string) string {
+func (w *writer) linkTarget(d string) string {
 	switch w.rng.IntN(6) {
 	case 0:
 		var siblings []string
@@ -162,13 +162,13 @@ func (w *Writer) linkTarget(d string) string {
 	return w.freshName("t")
 }
 
-func (w *Writer) fileMode() fs.FileMode {
+func (w *writer) fileMode() fs.FileMode {
 	return 0o600 | fs.FileMode(w.rng.IntN(0o200))
 }
 
 // dirMode keeps u+rwx so that the generator and every sink can go on
 // working in it; one directory in five is setgid.
-func (w *Writer) dirMode() fs.FileMode {
+func (w *writer) dirMode() fs.FileMode {
 	m := 0o700 | fs.FileMode(w.rng.IntN(0o100))
 	if w.rng.IntN(5) == 0 {
 		m |= fs.ModeSetgid
@@ -177,7 +177,7 @@ func (w *Writer) dirMode() fs.FileMode {
 }
 
 // mtime is a time in the past with nanoseconds, as cp -p and tar set.
-func (w *Writer) mtime() time.Time {
+func (w *writer) mtime() time.Time {
 	return time.Date(2000+w.rng.IntN(25), time.Month(1+w.rng.IntN(12)), 1+w.rng.IntN(28),
 		w.rng.IntN(24), w.rng.IntN(60), w.rng.IntN(60), w.rng.IntN(1e9), time.UTC)
 }

@@ -46,7 +46,7 @@ func OpNames() []string {
 
 // Generator runs a Config's writers against a source tree.
 type Generator struct {
-	writers []*Writer
+	writers []*writer
 	log     *OpLog
 }
 
@@ -98,7 +98,7 @@ func without(names []string) ([]op, error) {
 func (g *Generator) Prefill(steps int) error {
 	for _, w := range g.writers {
 		for range steps {
-			if _, err := w.Step(); err != nil {
+			if _, err := w.step(); err != nil {
 				return err
 			}
 		}
@@ -125,11 +125,11 @@ func (g *Generator) Run(ctx context.Context, d time.Duration) error {
 	return errors.Join(errs...)
 }
 
-func (w *Writer) run(ctx context.Context) error {
+func (w *writer) run(ctx context.Context) error {
 	w.pace = true
 	defer func() { w.pace = false }()
 	for ctx.Err() == nil {
-		pause, err := w.Step()
+		pause, err := w.step()
 		if err != nil {
 			return err
 		}

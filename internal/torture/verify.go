@@ -33,7 +33,7 @@ func (g *Generator) Verify() error {
 	return errors.New("source tree differs from the generator's model:\n" + strings.Join(diffs, "\n"))
 }
 
-func (w *Writer) verify() ([]string, error) {
+func (w *writer) verify() ([]string, error) {
 	var diffs []string
 	seen := map[string]bool{}
 	err := filepath.WalkDir(w.abs(w.m.top), func(path string, _ fs.DirEntry, err error) error {

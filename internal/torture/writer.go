@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// Writer does one writer's operations in its own top-level directory.
+// writer does the operations of one writer, in its own top-level directory.
 // Its choices come from its own random source and its model of the tree,
 // so its sequence of operations depends only on its seed.
-type Writer struct {
+type writer struct {
 	id         int
 	root       string // the source root, absolute
 	rng        *rand.Rand
@@ -34,9 +34,9 @@ type Writer struct {
 	relativeLinks bool
 }
 
-func newWriter(root string, id int, seed uint64, log *OpLog, umask fs.FileMode, maxEntries int) (*Writer, error) {
+func newWriter(root string, id int, seed uint64, log *OpLog, umask fs.FileMode, maxEntries int) (*writer, error) {
 	top := fmt.Sprintf("w%d", id)
-	w := &Writer{
+	w := &writer{
 		id: id, root: root, log: log, umask: umask, maxEntries: maxEntries,
 		// The writer's number is the second PCG word, so writers of one
 		// seed get independent streams.
@@ -51,12 +51,12 @@ func newWriter(root string, id int, seed uint64, log *OpLog, umask fs.FileMode, 
 	return w, nil
 }
 
-func (w *Writer) abs(rel string) string { return filepath.Join(w.root, rel) }
+func (w *writer) abs(rel string) string { return filepath.Join(w.root, rel) }
 
-// Step does one operation, or one pattern of several, and returns how long
+// step does one operation, or one pattern of several, and returns how long
 // the writer should then pause: mostly not at all, sometimes 1-50 ms, and
 // now and then a quiet 200-500 ms so that batches split.
-func (w *Writer) Step() (time.Duration, error) {
+func (w *writer) step() (time.Duration, error) {
 	for {
 		op := w.pickOp()
 		done, err := op.do(w)
@@ -82,7 +82,7 @@ func (w *Writer) Step() (time.Duration, error) {
 
 // pause sleeps inside a pattern (a slow writer between chunks, say) when
 // the writer runs against the clock.
-func (w *Writer) pause(d time.Duration) {
+func (w *writer) pause(d time.Duration) {
 	if w.pace {
 		time.Sleep(d)
 	}
@@ -90,17 +90,17 @@ func (w *Writer) pause(d time.Duration) {
 
 // record logs the next operation before it runs, so a failing one is the
 // last line of the log.
-func (w *Writer) record(name, detail string, paths ...string) {
+func (w *writer) record(name, detail string, paths ...string) {
 	w.n++
 	w.log.op(w.id, w.n, name, detail, paths...)
 }
 
-func (w *Writer) fail(name string, err error) error {
+func (w *writer) fail(name string, err error) error {
 	return fmt.Errorf("writer %d, operation #%d (%s): %w", w.id, w.n, name, err)
 }
 
 // data returns n bytes from the writer's random source.
-func (w *Writer) data(n int) []byte {
+func (w *writer) data(n int) []byte {
 	b := make([]byte, n+8)
 	for i := 0; i < n; i += 8 {
 		v := w.rng.Uint64()
@@ -113,7 +113,7 @@ func (w *Writer) data(n int) []byte {
 
 // fileSize picks a size: mostly small, sometimes tens of KiB, rarely up to
 // 1 MiB.
-func (w *Writer) fileSize() int {
+func (w *writer) fileSize() int {
 	switch r := w.rng.IntN(100); {
 	case r < 35:
 		return w.rng.IntN(64)
