@@ -18,6 +18,20 @@ build:
 test:
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
+# The randomized torture test (issue 8) for as long as you like: SEEDS
+# random seeds per sink and file system, each writing for DURATION, against
+# a plain build of the binary (faster than the race build make test uses;
+# TORTURE_BIN= runs the race build). More flags through TORTURE_FLAGS, e.g.
+# TORTURE_FLAGS='-torture.sinks=daemon -torture.fs=tmpfs -torture.writers=4'.
+SEEDS         ?= 10
+DURATION      ?= 20s
+TORTURE_BIN   ?= $(CURDIR)/bin/luasync
+TORTURE_FLAGS ?=
+.PHONY: torture
+torture: build
+	$(GO) test -count=1 -timeout 0 -v -run '^TestTorture$$' ./cmd/luasync \
+		-torture.bin='$(TORTURE_BIN)' -torture.seeds=$(SEEDS) -torture.duration=$(DURATION) $(TORTURE_FLAGS)
+
 # Benchmarks: queue merge cost, watching 100k directories, direct-sink
 # latency. BENCHTIME=5x (or 2s) for steadier figures.
 bench:

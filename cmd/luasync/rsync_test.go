@@ -24,20 +24,25 @@ func rsyncTargets(t *testing.T, src string, extra string) (body string, dirs []s
 	ssh := rsynctest.StartSSHD(t)
 	sshDir, localDir := filepath.Join(t.TempDir(), "ssh-mirror"), filepath.Join(t.TempDir(), "local-mirror")
 	must(t, os.Mkdir(sshDir, 0o755))
+	body = fmt.Sprintf(`
+sync { default.rsync, source = %q, delay = 0.05, %s
+       targets = { %q, %q, %q },
+       rsync = { password_file = %q },
+       ssh = %s }
+`, src, extra, d.Target(""), ssh.Target(sshDir), localDir, d.PasswordFile, sshTable(ssh))
+	return body, []string{d.Dir, sshDir, localDir}
+}
+
+// sshTable is the ssh{} table that reaches the test's sshd: its port, the
+// client key and the options that skip host key checks.
+func sshTable(ssh *rsynctest.SSHD) string {
 	var opts []string
 	for _, o := range ssh.Options {
 		k, v, _ := strings.Cut(o, "=")
 		opts = append(opts, fmt.Sprintf("%s = %q", k, v))
 	}
 	sort.Strings(opts)
-	body = fmt.Sprintf(`
-sync { default.rsync, source = %q, delay = 0.05, %s
-       targets = { %q, %q, %q },
-       rsync = { password_file = %q },
-       ssh = { port = %d, identityFile = %q, options = { %s } } }
-`, src, extra, d.Target(""), ssh.Target(sshDir), localDir, d.PasswordFile, ssh.Port, ssh.IdentityFile,
-		strings.Join(opts, ", "))
-	return body, []string{d.Dir, sshDir, localDir}
+	return fmt.Sprintf("{ port = %d, identityFile = %q, options = { %s } }", ssh.Port, ssh.IdentityFile, strings.Join(opts, ", "))
 }
 
 func rsyncConfig(t *testing.T, extra string) (src string, dirs []string, cfg string) {

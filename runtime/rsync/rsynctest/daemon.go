@@ -19,6 +19,10 @@ type DaemonOptions struct {
 	User     string // the auth user; "" means "luasync"
 	Password string // "" means a random one
 	Module   string // "" means "mod"
+	// ModuleDir is the module's directory, made if missing; "" means one
+	// under tb.TempDir(). A test that wants the mirror on a given file
+	// system (tmpfs, say) puts it there.
+	ModuleDir string
 }
 
 // Daemon is a running `rsync --daemon` with one module that takes writes
@@ -63,14 +67,17 @@ func StartDaemon(tb testing.TB, opts DaemonOptions) *Daemon {
 		d.Password = randomHex(12)
 	}
 	dir := tb.TempDir()
-	d.Dir = filepath.Join(dir, "module")
+	d.Dir = opts.ModuleDir
+	if d.Dir == "" {
+		d.Dir = filepath.Join(dir, "module")
+	}
 	d.PasswordFile = filepath.Join(dir, "password")
 	d.LogFile = filepath.Join(dir, "rsyncd.log")
 	d.conf = filepath.Join(dir, "rsyncd.conf")
 	mustWrite(tb, filepath.Join(dir, "secrets"), d.User+":"+d.Password+"\n")
 	mustWrite(tb, d.PasswordFile, d.Password+"\n")
-	if err := os.Mkdir(d.Dir, 0o755); err != nil {
-		tb.Fatal(err)
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		tb.Fatalf("make the rsync daemon's module directory: %v", err)
 	}
 	var err error
 	for range 5 {

@@ -38,6 +38,26 @@ func TestDaemon(t *testing.T) {
 	}
 }
 
+// TestDaemonModuleDir: a module directory chosen by the test (on tmpfs,
+// say) is where uploads land.
+func TestDaemonModuleDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "chosen", "module")
+	d := StartDaemon(t, DaemonOptions{ModuleDir: dir})
+	if d.Dir != dir {
+		t.Fatalf("Dir = %q, want %q", d.Dir, dir)
+	}
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("rsync", "-a", "--password-file="+d.PasswordFile, src+"/", d.URL+"/").CombinedOutput(); err != nil {
+		t.Fatalf("upload: %v: %s\n%s", err, out, logTail(d.LogFile))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "f")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSSHD: the client key and options log the current user in.
 func TestSSHD(t *testing.T) {
 	s := StartSSHD(t)
