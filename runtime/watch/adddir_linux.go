@@ -126,7 +126,7 @@ func (l *loop) scan(n *dirNode, fd int, rel string, report bool) error {
 				// Created before the watch: its open came unseen, but
 				// its close-write will be reported.
 				ev.Open = true
-				l.w.writing.add(crel, e.ino)
+				l.w.writing.add(crel)
 			}
 			err = l.emit(ev)
 		}

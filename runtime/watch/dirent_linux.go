@@ -21,7 +21,6 @@ type dirEntry struct {
 	name string
 	typ  uint8
 	size int64
-	ino  uint64
 }
 
 // readDir lists the directory abs; see readDirFD.
@@ -85,7 +84,7 @@ func parseDirents(b []byte, ents []dirEntry) []dirEntry {
 			name = name[:i]
 		}
 		if s := string(name); s != "." && s != ".." {
-			ents = append(ents, dirEntry{name: s, typ: b[18], ino: binary.NativeEndian.Uint64(b[0:8])})
+			ents = append(ents, dirEntry{name: s, typ: b[18]})
 		}
 		b = b[reclen:]
 	}

@@ -80,26 +80,14 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 }
 
 // writtenOpen reports, for an IN_MODIFY in CloseWrite mode, whether a
-// writer holds the file open, so that its close-write will follow: the
-// file the watcher saw created (the same inode), or one stillWritten finds
-// (then remembered, so the next writes cost one lstat). Otherwise the change
-// came without an open, as truncate(2) by path does, and nothing else will
-// report it; or its writer has closed it already, and the Modify is a
-// harmless twin of the close-write's.
+// writer holds the file open, so that its close-write will follow. If none
+// does, the change came without an open, as truncate(2) by path does, and
+// nothing else will report it (or its writer has closed it already, and
+// the Modify is a harmless twin of the close-write's). The kernel is asked
+// every time (stillWritten, a few microseconds): a remembered answer goes
+// stale with every rename and close the watcher has not read yet.
 func (l *loop) writtenOpen(rel string) bool {
-	var st unix.Stat_t
-	if unix.Lstat(joinAbs(l.w.abs, rel), &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return false
-	}
-	if ino, ok := l.w.writing.inode(rel); ok && ino == st.Ino {
-		return true
-	}
-	if stillWritten(unix.AT_FDCWD, joinAbs(l.w.abs, rel)) {
-		l.w.writing.add(rel, st.Ino)
-		return true
-	}
-	l.w.writing.remove(rel) // an older file's, if any
-	return false
+	return stillWritten(unix.AT_FDCWD, joinAbs(l.w.abs, rel))
 }
 
 // report sends e unless Skip excludes its path.
@@ -159,10 +147,9 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 	if movedIn {
 		e.Size = l.size(rel) // no close-write will follow a file moved in
 	} else if l.w.opts.Mode != Modify {
-		var ino uint64
-		e.Open, ino = l.openedForWrite(rel)
+		e.Open = l.openedForWrite(rel)
 		if e.Open {
-			l.w.writing.add(rel, ino)
+			l.w.writing.add(rel)
 		}
 	}
 	return l.emit(e)
@@ -172,12 +159,12 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 // created is a regular file with one link: made by open(2), so a
 // close-write will follow. A hard link (more links), a symlink, a device or
 // a fifo gets no close-write and ships after its settle time.
-func (l *loop) openedForWrite(rel string) (bool, uint64) {
+func (l *loop) openedForWrite(rel string) bool {
 	var st unix.Stat_t
 	if unix.Lstat(joinAbs(l.w.abs, rel), &st) != nil {
-		return false, 0
+		return false
 	}
-	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1, st.Ino
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1
 }
 
 // flushPending settles a rename whose second half never came: the name

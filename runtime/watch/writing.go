@@ -13,23 +13,23 @@ import (
 // early and again at its close.
 const maxWriting = 1 << 16
 
-// writingSet is the files being written: created by open(2) or found held
-// open by a writer, whose close-write has not come yet. The watcher's loop
-// adds and removes; sinks ask, from their workers. Each is kept with its
-// inode (0 if unknown), so that a newer file at the same path is not
-// taken for it, and its path follows renames of directories above it.
+// writingSet is the files the kernel reported created by open(2) (or that
+// a new directory's listing found held open by a writer) whose close-write
+// has not come yet. Their paths follow renames of the directories above
+// them. The watcher's loop adds and removes; sinks ask, from their
+// workers, to leave such files out of a new directory's listing.
 type writingSet struct {
 	mu sync.Mutex
-	m  map[string]uint64
+	m  map[string]struct{}
 }
 
-func (s *writingSet) add(rel string, ino uint64) {
+func (s *writingSet) add(rel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil || len(s.m) >= maxWriting {
-		s.m = make(map[string]uint64)
+		s.m = make(map[string]struct{})
 	}
-	s.m[rel] = ino
+	s.m[rel] = struct{}{}
 }
 
 func (s *writingSet) remove(rel string) {
@@ -45,16 +45,10 @@ func (s *writingSet) clear() {
 }
 
 func (s *writingSet) has(rel string) bool {
-	_, ok := s.inode(rel)
-	return ok
-}
-
-// inode returns the inode recorded for rel.
-func (s *writingSet) inode(rel string) (uint64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ino, ok := s.m[rel]
-	return ino, ok
+	_, ok := s.m[rel]
+	return ok
 }
 
 // rebase moves the files below directory from to below to (to "" drops
@@ -62,13 +56,13 @@ func (s *writingSet) inode(rel string) (uint64, bool) {
 func (s *writingSet) rebase(from, to string, keep bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for rel, ino := range s.m {
+	for rel := range s.m {
 		if rel == from || !strings.HasPrefix(rel, from+"/") {
 			continue
 		}
 		delete(s.m, rel)
 		if keep {
-			s.m[event.Rebase(rel, from, to)] = ino
+			s.m[event.Rebase(rel, from, to)] = struct{}{}
 		}
 	}
 }
