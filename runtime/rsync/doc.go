@@ -38,7 +38,9 @@
 //     per move (see moveScript: every path a single-quoted word, parents
 //     checked for symlinks, "ok INDEX" printed per rename). Daemon target: a
 //     daemon cannot rename, so a move is a delete of From and a transfer of
-//     Path; so is a move that could not be renamed. A renamed Path is listed
+//     Path; so is a move that could not be renamed. A directory's transfer
+//     is a Rescan of Path (step 4, with --delete), since the move replaces
+//     whatever the target held there. A renamed Path is listed
 //     in the run below so its attributes are synced.
 //
 //  2. One run for every other Create, Modify, Attrib and Delete:

@@ -70,11 +70,18 @@ func (s *Sink) applyMoves(ctx context.Context, p *plan) bool {
 }
 
 // moveFallback sends a move as a delete of its old path and a copy of the
-// new one.
+// new one. A directory's copy is a rescan of it (in the batch's shared
+// rescan run): a move replaces whatever the target held at the new name,
+// and only --delete clears what an old directory there held that the
+// source's does not.
 func (s *Sink) moveFallback(ctx context.Context, p *plan, i int) {
 	ev := p.b[i]
 	p.add(ev.From, i)
-	s.send(ctx, p, ev.Path, ev.IsDir, i)
+	if ev.IsDir {
+		p.rescans = append(p.rescans, rescanJob{path: ev.Path, idx: i})
+		return
+	}
+	s.send(ctx, p, ev.Path, false, i)
 }
 
 // renameLocal renames each move's old path to its new one on a local
