@@ -75,6 +75,27 @@ var regressions = []tortureCase{
 	// the new name only, so nothing deleted the old one.
 	{seed: 868977, without: "truncate,burst-rename,rename-twice,out-and-back,swap,rename-dir,rename-over-empty-dir",
 		where: []string{"daemon/tmpfs"}},
+	// Fixed by 9dcb6a2; direct and local rsync, tmpfs and disk: a
+	// directory renamed twice before its events were read lost its watch
+	// for a moment and was watched again at its new name with Creates only;
+	// a file renamed away inside it meanwhile stayed on the mirror (the new
+	// name now gets a Rescan).
+	{seed: 586779},
+	// Fixed by f2806c0; ssh/disk (a race): a directory made, filled and
+	// renamed into a tree whose Rescan was in flight was copied by it, then
+	// taken for new on the target; a file moved out of it stayed there.
+	{seed: 374059, where: []string{"ssh/disk", "ssh/tmpfs"}},
+	// Fixed by 3b53546; daemon/disk: a truncate(2) right after its
+	// directory was renamed was taken for a write in progress (a stale
+	// entry in the set of files being written).
+	{seed: 575884, where: []string{"daemon/disk", "daemon/tmpfs"}},
+	// Fixed by 3b53546 and 5d2f875: local/disk, the same after a swap of
+	// file names (seed 770276); daemon/disk, a swap of two directories
+	// through a temporary name left the old directory's files at the new
+	// name on a daemon target (seed 751805; a daemon cannot rename, and the
+	// new name was sent without --delete).
+	{seed: 770276, where: []string{"local/disk", "local/tmpfs"}},
+	{seed: 751805, where: []string{"daemon/disk", "daemon/tmpfs"}},
 }
 
 // prefillSteps is how many steps each writer takes before luasync starts,
