@@ -63,6 +63,12 @@ type Event struct {
 	// the queue waits for the Modify of the close (or MaxWait) instead of
 	// shipping a half-written file and then shipping it again.
 	Open bool
+	// Over marks a directory Move whose Path the target may still hold
+	// from before (a directory the rename replaces, not yet cleared): the
+	// queue sets it on the batches it hands out, so that a sink that cannot
+	// rename (an rsync daemon) sends Path whole, clearing what else is
+	// there, rather than adding to it.
+	Over bool
 }
 
 func (e Event) String() string {

@@ -20,6 +20,12 @@
 // that already happened). Rescan makes the target's subtree at Path
 // identical to the source's. A sink creates missing parent directories.
 //
+// A directory Move handed out is marked Over when the target may still hold
+// an older directory at its Path (a move away from Path pending or earlier
+// in the same batch, work in flight at, below or above it, a Create of it
+// that just landed): a sink that cannot rename must then clear Path, not
+// add to it.
+//
 // The queue relies on that, and in return it never emits a directory Move
 // whose From it cannot vouch for: when in-flight or pending work leaves the
 // target's copy of From uncertain, the move becomes a Delete of From and a

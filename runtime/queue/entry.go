@@ -20,6 +20,9 @@ type change struct {
 	// Modify after a Delete, a Move or Create over a deleted path).
 	// Applied by state it replaces that whole directory.
 	replaces bool
+	// over: a directory Move to a path where the target may still hold an
+	// older directory (see Queue.oldAt), as found when it was pushed.
+	over bool
 }
 
 // subtree reports whether the change reaches below its path on the target,

@@ -354,6 +354,30 @@ func (q *Queue) nextAbove(p string, seq uint64) (x *entry, moved bool) {
 // targetMayHold reports whether the target might hold p although nothing
 // pending is keyed there: then a Create of p must not vanish with a later
 // Delete. It errs on the side of true: the price is one needless delete.
+// oldAt reports, for a directory Move to p about to be handed out, whether
+// the target may hold something at or below p from before the move: what
+// a pending move away from p still has to take along, what work in flight
+// at, below or above p may have put there, or a Create of p that landed
+// moments ago. Pending entries below p are newer than the move (older ones
+// were dropped or re-keyed when it was pushed) and do not count.
+func (q *Queue) oldAt(p string) bool {
+	if _, ok := q.landed[p]; ok {
+		return true
+	}
+	if n := q.nodes[p]; n != nil && (n.flights > 0 || n.flightBelow > 0 || len(n.froms) > 0 || n.fromsBelow > 0) {
+		return true
+	}
+	for a := q.above(p); a != nil; a = a.parent {
+		if a.flights > 0 {
+			return true
+		}
+		if x := a.entry; x != nil && (x.op == event.Rescan || x.op == event.Delete || x.op == event.Create && x.mayExist) {
+			return true
+		}
+	}
+	return false
+}
+
 func (q *Queue) targetMayHold(p string) bool {
 	if _, ok := q.landed[p]; ok {
 		return true // a Create of p landed moments ago

@@ -99,7 +99,7 @@ func (q *Queue) newerMoveOut(a string, seq uint64) bool {
 // false if the target's state at a is not known well enough to rename it.
 func (q *Queue) planSource(p *movePlan, ev event.Event) bool {
 	a, b := ev.From, ev.Path
-	p.res = change{op: event.Move, from: a, isDir: ev.IsDir}
+	p.res = change{op: event.Move, from: a, isDir: ev.IsDir, over: ev.IsDir && q.oldAt(b)}
 	// The target holds nothing at b iff b's entry is a Create that never
 	// reached it; otherwise the rename overwrites something there.
 	p.res.mayExist = p.eb == nil || p.eb.op != event.Create || p.eb.mayExist

@@ -68,13 +68,12 @@ func (q *Queue) Take(now time.Time) event.Batch {
 			q.park(e, blocker, n)
 			continue
 		}
-		if q.full(len(batch), bytes, e.size) {
+		if q.full(len(taken), bytes, e.size) {
 			break
 		}
 		q.ready.pop()
 		e.place = nowhere
 		taken = append(taken, e)
-		batch = append(batch, e.event())
 		bytes += e.size
 		n, f := e.node, e.fromNode
 		q.unindex(e) // its nodes are about to hold its flight: no pruning
@@ -82,6 +81,11 @@ func (q *Queue) Take(now time.Time) event.Batch {
 		q.wake(&e.waiters) // they may join this batch
 	}
 	for _, e := range taken {
+		ev := e.event()
+		// Checked as the batch's earlier events fly: a move away from
+		// the same name in this very batch counts too.
+		ev.Over = ev.Op == event.Move && ev.IsDir && (e.over || q.oldAt(e.path))
+		batch = append(batch, ev)
 		q.fly(e)
 		if e.op == event.Create && e.isDir {
 			q.mayBeCopied(e.node)

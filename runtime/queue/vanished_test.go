@@ -82,3 +82,38 @@ func TestCreatesBelowADirectoryInFlight(t *testing.T) {
 		t.Errorf("the delete of d/f vanished: %v", got)
 	}
 }
+
+// TestOverMarksMovesOntoOldDirectories: a directory Move handed out is
+// marked Over when the target may still hold an older directory at its
+// new name (here: one a pending move is still to take away, as in a swap
+// through a temporary name), and not when the name is fresh.
+func TestOverMarksMovesOntoOldDirectories(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		evs  []event.Event
+		want bool
+	}{
+		{"a fresh name", []event.Event{mvdir("c", "b")}, false},
+		{"a swap through a temporary name", []event.Event{mvdir("b", "tmp"), mvdir("c", "b"), mvdir("tmp", "c")}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q := New(Options{})
+			pushAll(t, q, c.evs...)
+			var over, seen bool
+			for b := q.Take(t0.Add(time.Hour)); len(b) > 0; b = q.Take(t0.Add(time.Hour)) {
+				for _, ev := range b {
+					if ev.Op == event.Move && ev.Path == "b" {
+						over, seen = ev.Over, true
+					}
+				}
+				q.Done(b)
+			}
+			if seen && over != c.want {
+				t.Errorf("the move to b: Over = %v, want %v", over, c.want)
+			}
+			if !seen && c.want {
+				t.Errorf("no move to b was handed out (degraded?), nothing to check")
+			}
+		})
+	}
+}

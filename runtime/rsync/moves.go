@@ -70,18 +70,19 @@ func (s *Sink) applyMoves(ctx context.Context, p *plan) bool {
 }
 
 // moveFallback sends a move as a delete of its old path and a copy of the
-// new one. A directory's copy is a rescan of it (in the batch's shared
-// rescan run): a move replaces whatever the target held at the new name,
-// and only --delete clears what an old directory there held that the
-// source's does not.
+// new one. A move replaces whatever the target held at the new name: when
+// that may be an older directory (Over), the copy is a rescan (in the
+// batch's shared rescan run), since only --delete clears what it held that
+// the source's does not; otherwise the new directory is listed whole in
+// the batch's list run.
 func (s *Sink) moveFallback(ctx context.Context, p *plan, i int) {
 	ev := p.b[i]
 	p.add(ev.From, i)
-	if ev.IsDir {
+	if ev.IsDir && ev.Over {
 		p.rescans = append(p.rescans, rescanJob{path: ev.Path, idx: i})
 		return
 	}
-	s.send(ctx, p, ev.Path, false, i)
+	s.send(ctx, p, ev.Path, ev.IsDir, i)
 }
 
 // renameLocal renames each move's old path to its new one on a local
