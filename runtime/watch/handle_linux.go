@@ -65,29 +65,21 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 		// A directory's watch ends with its own IN_IGNORED, which drops
 		// its node by descriptor: by name it could be a newer namesake.
 		l.w.writing.remove(rel)
+		delete(l.unclosed, rel)
 		return l.report(event.Event{Op: event.Delete, Path: rel, IsDir: isDir})
-	case ev.mask&unix.IN_MODIFY != 0 && l.w.opts.Mode == CloseWrite && l.writtenOpen(rel):
-		return nil // its close-write will say when it is whole
+	case ev.mask&unix.IN_MODIFY != 0 && l.w.opts.Mode == CloseWrite:
+		l.unclosed.modified(rel) // see checkUnclosed
+		return nil
 	case ev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MODIFY) != 0:
 		if ev.mask&unix.IN_CLOSE_WRITE != 0 {
 			l.w.writing.remove(rel)
+			delete(l.unclosed, rel)
 		}
 		return l.report(event.Event{Op: event.Modify, Path: rel, Size: l.size(rel)})
 	case ev.mask&unix.IN_ATTRIB != 0:
 		return l.report(event.Event{Op: event.Attrib, Path: rel, IsDir: isDir})
 	}
 	return nil
-}
-
-// writtenOpen reports, for an IN_MODIFY in CloseWrite mode, whether a
-// writer holds the file open, so that its close-write will follow. If none
-// does, the change came without an open, as truncate(2) by path does, and
-// nothing else will report it (or its writer has closed it already, and
-// the Modify is a harmless twin of the close-write's). The kernel is asked
-// every time (stillWritten, a few microseconds): a remembered answer goes
-// stale with every rename and close the watcher has not read yet.
-func (l *loop) writtenOpen(rel string) bool {
-	return stillWritten(unix.AT_FDCWD, joinAbs(l.w.abs, rel))
 }
 
 // report sends e unless Skip excludes its path.
@@ -204,6 +196,8 @@ func (l *loop) moved(parent *dirNode, name, rel string, isDir bool) error {
 	// listed early. A name renamed over is no longer the file written.
 	l.w.writing.remove(p.rel)
 	l.w.writing.remove(rel)
+	delete(l.unclosed, p.rel) // the Move syncs the new name
+	delete(l.unclosed, rel)
 	fromSkip, toSkip := l.skip(p.rel, p.isDir), l.skip(rel, isDir)
 	switch {
 	case fromSkip && toSkip:

@@ -48,7 +48,8 @@ func (w *Watcher) Run(ctx context.Context, out chan<- event.Event) error {
 		}
 	}()
 	w.flush.setWake(wake)
-	l := &loop{w: w, ctx: ctx, out: out, buf: make([]byte, max(readBufSize, minReadBuf)), st: newSettler()}
+	l := &loop{w: w, ctx: ctx, out: out, buf: make([]byte, max(readBufSize, minReadBuf)), st: newSettler(),
+		unclosed: unclosed{}}
 	rescans, checks := w.later.take()
 	l.st.adopt(rescans, checks)
 	err := l.run()
@@ -71,12 +72,13 @@ func (w *Watcher) Flush(ctx context.Context) (uint64, error) {
 
 // loop is Run's state; it lives on Run's goroutine only.
 type loop struct {
-	w       *Watcher
-	ctx     context.Context
-	out     chan<- event.Event
-	buf     []byte
-	pending *moveFrom // a rename's first half, waiting for its second
-	st      *settler  // what must be checked once the events at hand are handled
+	w        *Watcher
+	ctx      context.Context
+	out      chan<- event.Event
+	buf      []byte
+	pending  *moveFrom // a rename's first half, waiting for its second
+	st       *settler  // what must be checked once the events at hand are handled
+	unclosed unclosed  // IN_MODIFYs (CloseWrite mode) waiting for their close
 }
 
 // moveFrom is an IN_MOVED_FROM not yet paired with its IN_MOVED_TO.
@@ -127,6 +129,9 @@ func (l *loop) run() error {
 		if err == nil {
 			err = l.settle(false)
 		}
+		if err == nil {
+			err = l.checkUnclosed(false)
+		}
 		if err != nil {
 			return err
 		}
@@ -150,7 +155,10 @@ func (l *loop) drain() error {
 			return fmt.Errorf("watch %s: read inotify events: %w", l.w.root, err)
 		}
 		if n == 0 {
-			return l.settle(true)
+			if err := l.settle(true); err != nil {
+				return err
+			}
+			return l.checkUnclosed(true)
 		}
 		if err := l.handleBuffer(l.buf[:n]); err != nil {
 			return err
@@ -178,6 +186,9 @@ func (l *loop) armDeadline() error {
 		at = p.at.Add(pairWait) // the settler waits for it
 	} else if r, ok := l.st.nextRetry(); ok {
 		at = r
+	}
+	if u, ok := l.unclosed.next(); ok && (at.IsZero() || u.Before(at)) {
+		at = u
 	}
 	// Set every time: Flush and Run's own cancellation set it from
 	// other goroutines to wake the read.
@@ -236,6 +247,7 @@ func (l *loop) overflow() error {
 	}
 	l.w.log.Warn("inotify queue overflowed; rescanning the whole tree", "root", l.w.root)
 	l.w.writing.clear() // closes may have been lost
+	clear(l.unclosed)   // the Rescan covers them
 	old, t := l.tree(), newTree()
 	if err := l.w.walk(t, walkItem{}); err != nil {
 		return err
