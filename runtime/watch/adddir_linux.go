@@ -89,14 +89,18 @@ func (l *loop) ensureChild(parent *dirNode, pfd int, name, rel string, why how) 
 	if hookWatched != nil {
 		hookWatched(rel)
 	}
-	if why == found {
+	if !l.w.lost.take(n.id) && why != quiet {
+		if why == relisted {
+			if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true}); err != nil {
+				return err
+			}
+		}
 		return l.scan(n, fd, rel, true)
 	}
-	// A directory found unwatched by a listing the settler asked for, or
-	// at the new name of a rename, may be one whose watch was lost a
-	// moment ago (a rename the tree could not follow yet): what changed
-	// in it meanwhile, deletes and renames too, is known to no event, and
-	// the target may hold its old content. Only a Rescan makes that right.
+	// A directory whose watch the watcher removed a moment ago (a rename
+	// the tree could not follow yet), found again: what changed in it
+	// meanwhile, deletes and renames too, is known to no event, and the
+	// target may hold its old content. Only a Rescan makes that right.
 	if err := l.scan(n, fd, rel, false); err != nil || why == quiet {
 		return err
 	}

@@ -142,13 +142,9 @@ func TestWritingFollowsRenames(t *testing.T) {
 	r.waitFor(t, "Modify e/f at its close", func(evs []event.Event) bool { return has(evs, "Modify e/f") })
 	mkdirs(t, root, "d")
 	mustWrite(t, root+"/d/f", "a newer file, longer")
-	flush(t, r.w)
-	before := count(r.events(), "Modify d/f")
+	before := count(r.caughtUp(t), "Modify d/f")
 	must(t, unix.Truncate(root+"/d/f", 3))
-	flush(t, r.w)
-	if count(r.events(), "Modify d/f") == before {
-		t.Errorf("the truncate of the newer d/f was not reported: %q", showAll(r.events()))
-	}
+	r.waitFor(t, "the truncate of the newer d/f", func(evs []event.Event) bool { return count(evs, "Modify d/f") > before })
 }
 
 // count is how many of evs are shown as s.
@@ -160,4 +156,16 @@ func count(evs []event.Event, s string) int {
 		}
 	}
 	return n
+}
+
+// caughtUp flushes the watcher and waits until the recorder has every
+// event sent by then, and returns them.
+func (r *recorder) caughtUp(t *testing.T) []event.Event {
+	t.Helper()
+	flush(t, r.w)
+	sent := r.w.sent.Load()
+	if !eventually(func() bool { return uint64(len(r.events())) >= sent }) {
+		t.Fatalf("the recorder has %d events, the watcher sent %d", len(r.events()), sent)
+	}
+	return r.events()
 }

@@ -133,21 +133,21 @@ func (t *tree) move(n, newParent *dirNode, newName string) (displaced *dirNode, 
 	return displaced, true
 }
 
-// detach removes n and everything below it and returns their watch
-// descriptors. n.parent is kept, so the node's last path stays readable.
-func (t *tree) detach(n *dirNode) []int32 {
+// detach removes n and everything below it and returns them. n.parent is
+// kept, so the node's last path stays readable.
+func (t *tree) detach(n *dirNode) []*dirNode {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if n.parent != nil && n.parent.children[n.name] == n {
 		delete(n.parent.children, n.name)
 	}
-	var wds []int32
+	var gone []*dirNode
 	var walk func(*dirNode)
 	walk = func(d *dirNode) {
 		if t.byWD[d.wd] == d {
 			delete(t.byWD, d.wd)
 			t.count.Add(-1)
-			wds = append(wds, d.wd)
+			gone = append(gone, d)
 		}
 		for _, c := range d.children {
 			if c.parent == d {
@@ -159,5 +159,5 @@ func (t *tree) detach(n *dirNode) []int32 {
 	if t.root == n {
 		t.root = nil
 	}
-	return wds
+	return gone
 }

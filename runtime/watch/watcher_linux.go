@@ -44,6 +44,7 @@ type Watcher struct {
 	// later: what walks (Open, an overflow) left for Run to settle
 	later later
 	flush flusher
+	lost  lostSet       // see lostSet
 	sent  atomic.Uint64 // events Run has sent
 	// rounds counts the loop's turns: each waits for the kernel, a
 	// deadline or a wake-up; a test checks that an idle loop sleeps.
@@ -282,9 +283,33 @@ func (w *Watcher) drop(t *tree, n *dirNode, rm bool) {
 	if rm {
 		w.writing.rebase(n.path(), "", false) // their closes will not be seen
 	}
-	for _, wd := range t.detach(n) {
+	for _, d := range t.detach(n) {
 		if rm {
-			w.in.rm(wd)
+			w.in.rm(d.wd)
+			w.lost.add(d.id)
 		}
 	}
+}
+
+// maxLost bounds the lost set; past it, the set starts over.
+const maxLost = 4096
+
+// lostSet is the directories whose watch the watcher removed while they
+// still existed (out of its place, it seemed): found again, unwatched,
+// they may have changed unseen, so they are reported by a Rescan rather
+// than as new. Run's goroutine only.
+type lostSet map[dirID]struct{}
+
+func (s *lostSet) add(id dirID) {
+	if *s == nil || len(*s) >= maxLost {
+		*s = make(lostSet)
+	}
+	(*s)[id] = struct{}{}
+}
+
+// take reports whether id was lost, and forgets it.
+func (s lostSet) take(id dirID) bool {
+	_, ok := s[id]
+	delete(s, id)
+	return ok
 }
