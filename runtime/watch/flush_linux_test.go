@@ -169,3 +169,30 @@ func (r *recorder) caughtUp(t *testing.T) []event.Event {
 	}
 	return r.events()
 }
+
+// TestStreamedWritesDoNotSpinTheLoop: a process writing a file a little at
+// a time, in CloseWrite mode, costs the loop a turn per writeNap at most,
+// not one per write(2), and the file is still reported at its close.
+func TestStreamedWritesDoNotSpinTheLoop(t *testing.T) {
+	root := t.TempDir()
+	r := start(t, root, Options{})
+	fd, err := unix.Open(root+"/upload", unix.O_WRONLY|unix.O_CREAT, 0o644)
+	must(t, err)
+	flush(t, r.w)
+	const writes = 2000
+	before, began := r.w.rounds.Load(), time.Now()
+	for range writes {
+		_, err := unix.Write(fd, []byte("a chunk of an upload\n"))
+		must(t, err)
+		time.Sleep(50 * time.Microsecond) // a network-bound writer
+	}
+	turns, took := r.w.rounds.Load()-before, time.Since(began)
+	// Without the nap the loop turns once per write whenever it is
+	// faster than the writer; with it, once per writeNap, plus the
+	// turns a busy machine's scheduling adds.
+	if limit := uint64(took/writeNap) + 50; turns > limit {
+		t.Errorf("%d writes in %v took %d turns of the loop, want at most %d (one per %v)", writes, took, turns, limit, writeNap)
+	}
+	must(t, unix.Close(fd))
+	r.waitFor(t, "Modify upload at its close", func(evs []event.Event) bool { return has(evs, "Modify upload") })
+}

@@ -68,6 +68,9 @@ func (l *loop) named(n *dirNode, ev rawEvent) error {
 		delete(l.unclosed, rel)
 		return l.report(event.Event{Op: event.Delete, Path: rel, IsDir: isDir})
 	case ev.mask&unix.IN_MODIFY != 0 && l.w.opts.Mode == CloseWrite:
+		if _, again := l.unclosed[rel]; again || l.w.writing.has(rel) {
+			l.rewrites++ // see writeNap
+		}
 		l.unclosed.modified(rel) // see checkUnclosed
 		return nil
 	case ev.mask&(unix.IN_CLOSE_WRITE|unix.IN_MODIFY) != 0:

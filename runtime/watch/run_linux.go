@@ -79,6 +79,8 @@ type loop struct {
 	pending  *moveFrom // a rename's first half, waiting for its second
 	st       *settler  // what must be checked once the events at hand are handled
 	unclosed unclosed  // IN_MODIFYs (CloseWrite mode) waiting for their close
+	events   int       // events in the last buffer handled
+	rewrites int       // of which IN_MODIFYs of a file known to be open (see writeNap)
 }
 
 // moveFrom is an IN_MOVED_FROM not yet paired with its IN_MOVED_TO.
@@ -123,6 +125,7 @@ func (l *loop) run() error {
 			err = l.timeout()
 		case err == nil:
 			err = l.handleBuffer(l.buf[:n])
+			l.napAfterWrites(n)
 		default:
 			err = fmt.Errorf("watch %s: read inotify events: %w", l.w.root, err)
 		}
@@ -200,7 +203,9 @@ func (l *loop) armDeadline() error {
 }
 
 func (l *loop) handleBuffer(b []byte) error {
+	l.events, l.rewrites = 0, 0
 	for len(b) >= unix.SizeofInotifyEvent {
+		l.events++
 		ev := rawEvent{
 			wd:     int32(binary.NativeEndian.Uint32(b[0:4])),
 			mask:   binary.NativeEndian.Uint32(b[4:8]),

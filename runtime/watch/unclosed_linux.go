@@ -62,3 +62,26 @@ func (l *loop) checkUnclosed(force bool) error {
 	}
 	return nil
 }
+
+// writeNap is how long the loop waits before its next read when the last
+// one held nothing but IN_MODIFYs (CloseWrite mode) of files already known
+// to be open for writing. Such events change nothing, and a process
+// streaming a file makes one per write(2): read one by one, they kept a
+// core busy for as long as any file was being written. While the loop
+// waits, the kernel merges a file's repeated IN_MODIFYs into one queued
+// event. The cost is at most this much latency on the next event, and
+// only while writes stream.
+const writeNap = 5 * time.Millisecond
+
+// napAfterWrites waits writeNap when the buffer just handled, n bytes,
+// held only IN_MODIFYs of files known to be open, and was small: a full
+// buffer means the kernel's queue is long, and it is read at once.
+func (l *loop) napAfterWrites(n int) {
+	if l.events == 0 || l.rewrites < l.events || n > len(l.buf)/4 {
+		return
+	}
+	select {
+	case <-time.After(writeNap):
+	case <-l.ctx.Done():
+	}
+}
