@@ -157,6 +157,7 @@ func (l *loop) relocate(m, parent *dirNode, name, rel string, why how) error {
 		l.st.check(displaced)
 	}
 	l.w.writing.rebase(old, rel, true)
+	l.unclosed.rebase(old, rel)
 	l.reskip(m, rel)
 	if l.w.opts.PathSkip {
 		l.st.rescanTree(m)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,6 +115,26 @@ func TestCloseWriteModeSeesTruncateByPath(t *testing.T) {
 	}
 	must(t, unix.Close(fd))
 	r.waitFor(t, "Modify log at its close", func(evs []event.Event) bool { return has(evs, "Modify log") })
+}
+
+// TestTruncateFollowsARenamedDirectory: a truncate(2) by path whose
+// directory is renamed before the truncate's IN_MODIFY is checked (20 ms
+// later) is reported at the file's new path (torture seed 17582: the
+// mirror kept the old size).
+func TestTruncateFollowsARenamedDirectory(t *testing.T) {
+	root := t.TempDir()
+	mkdirs(t, root, "d")
+	mustWrite(t, root+"/d/f", "ab")
+	var once sync.Once
+	hookEvent = func(mask uint32, rel string) {
+		if mask&unix.IN_MODIFY != 0 && rel == "d/f" {
+			once.Do(func() { mustRename(t, root+"/d", root+"/e") })
+		}
+	}
+	t.Cleanup(func() { hookEvent = nil })
+	r := start(t, root, Options{})
+	must(t, unix.Truncate(root+"/d/f", 1))
+	r.waitFor(t, "Modify e/f", func(evs []event.Event) bool { return has(evs, "Modify e/f") })
 }
 
 // TestWritingFollowsRenames: a file being written keeps its place in the

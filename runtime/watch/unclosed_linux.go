@@ -3,6 +3,8 @@
 package watch
 
 import (
+	"maps"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +29,21 @@ func (u unclosed) modified(rel string) {
 	if _, ok := u[rel]; !ok {
 		u[rel] = time.Now()
 	}
+}
+
+// rebase moves the entries below directory from to below to: a directory
+// renamed before its files' closes were awaited keeps them awaited at
+// their new paths (a truncate(2) by path just before the rename would
+// otherwise be checked, and reported, at a path that no longer exists).
+func (u unclosed) rebase(from, to string) {
+	moved := unclosed{}
+	for rel, first := range u {
+		if strings.HasPrefix(rel, from+"/") {
+			delete(u, rel)
+			moved[event.Rebase(rel, from, to)] = first
+		}
+	}
+	maps.Copy(u, moved)
 }
 
 // next is when the oldest entry is due.
