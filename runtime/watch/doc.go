@@ -56,6 +56,10 @@
 //     being gone is logged as an error and listed again with backoff
 //     (1 s, doubling, at most a minute); running out of watches is fatal.
 //  8. A queue overflow walks the whole tree afresh and reports a Rescan.
+//  9. What is remembered of files by path (files open for writing; in
+//     CloseWrite mode, IN_MODIFYs whose close-write is awaited, which is
+//     how truncate(2) by path is seen) moves with every relocation of a
+//     directory above them, so it is never checked at a stale path.
 //
 // Paths in events are the tree's paths when the event is handled. A sink
 // that finds one gone (renamed or deleted since) is told why by the
