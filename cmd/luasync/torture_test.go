@@ -58,6 +58,10 @@ var regressions = []tortureCase{
 	// default CloseWrite mode inotify reports a truncate by path as
 	// IN_MODIFY only, which the watcher does not ask for. direct/tmpfs also
 	// lost files written into w0/d1/a/b/d43/d247/a/b, a burst-renamed tree.
+	// Later, daemon/disk (one run in 99): a directory swap whose moves the
+	// queue dropped for a delete of the old name, then that name moved away
+	// and another directory moved onto it; the move was not marked Over and
+	// the old directory's files stayed (TestOverMarksMovesOntoOldDirectories).
 	{seed: 868977},
 	// 6b7ed03: every sink but ssh/tmpfs: truncates to 0 lost as above;
 	// local/tmpfs lost the subdirectories of burst-renamed w1/d2/c199/d239

@@ -25,6 +25,10 @@ func (m *model) apply(ev event.Event) {
 	case event.Rescan:
 		m.rescan(ev.Path)
 	case event.Move:
+		if m.cfg.noRename {
+			m.sendMove(ev)
+			return
+		}
 		// Strict on purpose: a Move whose From is missing only syncs Path
 		// (as after a retried rename that had already happened). If the
 		// queue ever emitted a directory Move without the target holding
@@ -41,6 +45,25 @@ func (m *model) apply(ev event.Event) {
 				m.dst[k] = n
 			}
 		}
+		m.syncNode(ev.Path)
+	}
+}
+
+// sendMove applies a Move as a sink that cannot rename does (package
+// rsync, to a daemon): From is deleted and Path sent as the source has it
+// now; a directory by a rescan that clears what the target held there when
+// the queue marked it Over, otherwise path by path, adding to it.
+func (m *model) sendMove(ev event.Event) {
+	m.dst.removeTree(ev.From)
+	switch {
+	case ev.IsDir && ev.Over:
+		m.rescan(ev.Path)
+	case ev.IsDir:
+		m.syncNode(ev.Path)
+		for _, k := range m.src.tree(ev.Path) {
+			m.syncNode(k)
+		}
+	default:
 		m.syncNode(ev.Path)
 	}
 }

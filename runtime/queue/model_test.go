@@ -100,6 +100,7 @@ type modelConfig struct {
 	deleteVanished bool // the sink deletes a path whose source is gone (as package direct does)
 	retries        bool // some events fail and are requeued
 	flush          bool // drain with Flush
+	noRename       bool // the sink cannot rename (an rsync daemon): see model.apply
 }
 
 type model struct {
@@ -132,6 +133,8 @@ func TestModel(t *testing.T) {
 		{name: "small-batches", opts: Options{Delay: 2, BatchFiles: 2, BatchBytes: 10}, workers: 3, retries: true},
 		{name: "pressure", opts: Options{Delay: 50, MaxPending: 6, BatchFiles: 3}, workers: 2, retries: true, flush: true},
 		{name: "one-worker", opts: Options{Delay: 1}, workers: 1, retries: true, deleteVanished: true, flush: true},
+		{name: "no-rename", opts: Options{Delay: 1}, workers: 3, retries: true, deleteVanished: true, noRename: true},
+		{name: "no-rename-nodelay", opts: Options{}, workers: 2, deleteVanished: true, noRename: true},
 	}
 	for _, cfg := range configs {
 		t.Run(cfg.name, func(t *testing.T) {

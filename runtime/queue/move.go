@@ -62,6 +62,9 @@ func (q *Queue) planMove(ev event.Event) (movePlan, bool) {
 		for _, x := range p.underB {
 			p.lost = x.lostAny(p.lost)
 		}
+		// The rename replaces them, where it is a rename; a sink that
+		// cannot rename must clear what they would have changed.
+		p.res.over = p.res.over || len(p.underB) > 0
 	}
 	for _, l := range p.lost {
 		if event.Within(l.path, a) {
@@ -103,6 +106,13 @@ func (q *Queue) planSource(p *movePlan, ev event.Event) bool {
 	// The target holds nothing at b iff b's entry is a Create that never
 	// reached it; otherwise the rename overwrites something there.
 	p.res.mayExist = p.eb == nil || p.eb.op != event.Create || p.eb.mayExist
+	if p.eb != nil && p.res.mayExist && ev.IsDir {
+		// What is pending at b (a delete of an older b, say, left by a
+		// swap whose rename was dropped) says the target holds a b, which
+		// this move replaces, and which the entry, dropped for the move,
+		// no longer clears.
+		p.res.over = true
+	}
 	p.res.replaces = p.eb != nil && overDir(p.eb.change, p.res)
 	if ev.IsDir && q.dirSourceUncertain(a, p.ea) {
 		return false

@@ -95,6 +95,13 @@ func TestOverMarksMovesOntoOldDirectories(t *testing.T) {
 	}{
 		{"a fresh name", []event.Event{mvdir("c", "b")}, false},
 		{"a swap through a temporary name", []event.Event{mvdir("b", "tmp"), mvdir("c", "b"), mvdir("tmp", "c")}, true},
+		// Torture seed 868977 (daemon/disk): the swap's moves are dropped
+		// for a delete of the old b, and the move onto b replaces that
+		// delete; the target still holds the old b.
+		{"a swap, then b moved away and another moved onto it",
+			[]event.Event{mvdir("b", "tmp"), mvdir("c", "b"), mvdir("tmp", "c"), mvdir("b", "d"), mvdir("e", "b")}, true},
+		{"onto a directory with older changes pending below it",
+			[]event.Event{file(event.Modify, "b/f"), file(event.Delete, "b/f"), mvdir("c", "b")}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			q := New(Options{})
