@@ -135,6 +135,7 @@ func TestModel(t *testing.T) {
 		{name: "one-worker", opts: Options{Delay: 1}, workers: 1, retries: true, deleteVanished: true, flush: true},
 		{name: "no-rename", opts: Options{Delay: 1}, workers: 3, retries: true, deleteVanished: true, noRename: true},
 		{name: "no-rename-nodelay", opts: Options{}, workers: 2, deleteVanished: true, noRename: true},
+		{name: "no-rename-slow", opts: Options{Delay: 30}, workers: 2, deleteVanished: true, noRename: true},
 	}
 	for _, cfg := range configs {
 		t.Run(cfg.name, func(t *testing.T) {
