@@ -21,8 +21,10 @@ func (m *model) sourceOp() {
 		m.mkdir()
 	case 11, 12:
 		m.remove()
-	case 13, 14, 15, 16:
+	case 13, 14, 15:
 		m.rename()
+	case 16:
+		m.swap()
 	case 17, 18:
 		m.moveIn()
 	default:
@@ -154,7 +156,13 @@ func (m *model) rename() {
 	if len(c) == 0 {
 		return
 	}
-	dst := c[m.rng.Intn(len(c))]
+	m.renameTo(p, c[m.rng.Intn(len(c))])
+}
+
+// renameTo renames p to dst, replacing what dst holds (nothing, a file, or
+// an empty directory), and reports it.
+func (m *model) renameTo(p, dst string) {
+	isDir := m.src[p].dir
 	moved := fsys{}
 	for _, k := range m.src.tree(p) {
 		moved[event.Rebase(k, p, dst)] = m.src[k]
@@ -226,4 +234,19 @@ func (m *model) overflow() {
 	}
 	m.scope, m.silent = "", false
 	m.emit(event.Event{Op: event.Rescan, Path: scope, IsDir: true})
+}
+
+// swap exchanges two entries of the same kind through a free temporary
+// name, as editors and deploy tools do: three renames back to back.
+func (m *model) swap() {
+	a, ok1 := m.existing(true, true)
+	b, ok2 := m.existing(true, true)
+	tmp, ok3 := m.freePath()
+	if !ok1 || !ok2 || !ok3 || a == b || m.src[a].dir != m.src[b].dir ||
+		event.Within(a, b) || event.Within(b, a) || event.Within(tmp, a) || event.Within(tmp, b) {
+		return
+	}
+	m.renameTo(a, tmp)
+	m.renameTo(b, a)
+	m.renameTo(tmp, b)
 }
