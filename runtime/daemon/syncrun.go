@@ -21,6 +21,7 @@ type syncRun struct {
 	d       *Daemon
 	cfg     *config.Sync
 	log     *slog.Logger
+	traced  bool // debug logging: every event the watcher reports is logged
 	filter  *filter.Filter
 	keep    *keeper
 	watcher *watch.Watcher
@@ -45,6 +46,7 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 	}
 	s := &syncRun{d: d, cfg: cfg, filter: f, log: d.log.With("sync", cfg.Name)}
+	s.traced = s.log.Enabled(context.Background(), slog.LevelDebug)
 	s.keep = newKeeper(f, d.vm, cfg.Index, s.log)
 	if cfg.Kind == "direct" {
 		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep.Keeps, Delete: cfg.Delete, Logger: s.log})
@@ -169,6 +171,9 @@ func (s *syncRun) run(ctx context.Context) error {
 // filter function decides by path is synced whole at its new name after
 // the rename: what the function drops below it may differ there.
 func (s *syncRun) route(ev event.Event) {
+	if s.traced {
+		s.log.Debug("watched", "event", ev) // what the watcher reported, before any filter
+	}
 	if ev.Op != event.Rescan && !s.keep.KeepsEvent(ev) {
 		if ev.Op != event.Move || !s.keep.Keeps(ev.From, ev.IsDir) {
 			return
