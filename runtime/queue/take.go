@@ -253,16 +253,17 @@ func (q *Queue) orderBlock(e *entry, n *node) *entry {
 	return nil
 }
 
-// mayBeCopied marks the Creates still pending below a directory whose
-// Create is now in flight: a sink may send the new directory with what it
-// holds (the rsync sink does), so the target may hold them too, and a
-// Delete that follows must not make them vanish.
+// mayBeCopied marks the Creates and Moves still pending below a directory
+// whose Create is now in flight: a sink may send the new directory with
+// what it holds (the rsync sink does), so the target may hold their paths
+// too, and a Delete that follows must not make them vanish (torture seed
+// 76934: a file moved into the new directory, then deleted, stayed).
 func (q *Queue) mayBeCopied(n *node) {
 	if n == nil || n.pendBelow == 0 {
 		return
 	}
 	for _, x := range q.below(n) {
-		if x.op == event.Create {
+		if x.op == event.Create || x.op == event.Move {
 			x.mayExist = true
 		}
 	}

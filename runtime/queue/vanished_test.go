@@ -83,6 +83,27 @@ func TestCreatesBelowADirectoryInFlight(t *testing.T) {
 	}
 }
 
+// TestMovesBelowADirectoryInFlight: a file moved into a new directory
+// whose Create is in flight (the rsync sink sends it whole, with the file)
+// and then deleted is deleted on the target (torture seed 76934, ssh/disk:
+// the move counted the target as empty there, and the delete vanished).
+func TestMovesBelowADirectoryInFlight(t *testing.T) {
+	q := New(Options{BatchFiles: 1})
+	now := t0.Add(time.Hour)
+	pushAll(t, q, file(event.Create, "a/l"))
+	b1 := q.Take(now)
+	pushAll(t, q, dir(event.Create, "c"), file(event.Create, "c/e"), mv("a/l", "c/e"))
+	q.Done(b1)
+	if b := q.Take(now); len(b) != 1 || b[0].Path != "c" {
+		t.Fatalf("took %v, want the directory alone", b)
+	}
+	pushAll(t, q, file(event.Create, "c/b"), mv("c/b", "c/e"), file(event.Delete, "c/e"))
+	got := q.Drain()
+	if !slices.ContainsFunc(got, func(ev event.Event) bool { return ev.Op == event.Delete && ev.Path == "c/e" }) {
+		t.Errorf("the delete of c/e vanished: %v", got)
+	}
+}
+
 // TestOverMarksMovesOntoOldDirectories: a directory Move handed out is
 // marked Over when the target may still hold an older directory at its
 // new name (here: one a pending move is still to take away, as in a swap
