@@ -3,8 +3,6 @@
 package watch
 
 import (
-	"maps"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -35,16 +33,7 @@ func (u unclosed) modified(rel string) {
 // renamed before its files' closes were awaited keeps them awaited at
 // their new paths (a truncate(2) by path just before the rename would
 // otherwise be checked, and reported, at a path that no longer exists).
-func (u unclosed) rebase(from, to string) {
-	moved := unclosed{}
-	for rel, first := range u {
-		if strings.HasPrefix(rel, from+"/") {
-			delete(u, rel)
-			moved[event.Rebase(rel, from, to)] = first
-		}
-	}
-	maps.Copy(u, moved)
-}
+func (u unclosed) rebase(from, to string) { rebaseKeys(u, from, to, true) }
 
 // next is when the oldest entry is due.
 func (u unclosed) next() (time.Time, bool) {
@@ -92,7 +81,8 @@ const writeNap = 5 * time.Millisecond
 
 // napAfterWrites waits writeNap when the buffer just handled, n bytes,
 // held only IN_MODIFYs of files known to be open, and was small: a full
-// buffer means the kernel's queue is long, and it is read at once.
+// buffer more than a quarter full means the kernel's queue is long, and
+// it is read at once.
 func (l *loop) napAfterWrites(n int) {
 	if l.events == 0 || l.rewrites < l.events || n > len(l.buf)/4 {
 		return

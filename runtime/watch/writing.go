@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"maps"
 	"strings"
 	"sync"
 
@@ -51,18 +52,26 @@ func (s *writingSet) has(rel string) bool {
 	return ok
 }
 
-// rebase moves the files below directory from to below to (to "" drops
-// them: the directory left the tree).
+// rebase moves the files below directory from to below to (keep false
+// drops them: the directory left the tree).
 func (s *writingSet) rebase(from, to string, keep bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for rel := range s.m {
-		if rel == from || !strings.HasPrefix(rel, from+"/") {
-			continue
-		}
-		delete(s.m, rel)
-		if keep {
-			s.m[event.Rebase(rel, from, to)] = struct{}{}
+	rebaseKeys(s.m, from, to, keep)
+}
+
+// rebaseKeys re-keys the paths strictly below directory from to below to,
+// or drops them when keep is false: path-keyed state follows a directory
+// the watcher relocated (package doc, rule 9).
+func rebaseKeys[V any](m map[string]V, from, to string, keep bool) {
+	moved := make(map[string]V)
+	for rel, v := range m {
+		if strings.HasPrefix(rel, from+"/") {
+			delete(m, rel)
+			if keep {
+				moved[event.Rebase(rel, from, to)] = v
+			}
 		}
 	}
+	maps.Copy(m, moved)
 }
