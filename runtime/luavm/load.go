@@ -53,7 +53,7 @@ func LoadString(name, src string) (*VM, *config.Config, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load config %s: %w", name, err)
 	}
-	ld := &loader{file: name, base: base, settings: config.Defaults()}
+	ld := &loader{file: name, base: base, settings: config.Defaults(), excludes: newDynExcludes(), alarms: &alarmList{}}
 	L := lua.NewState()
 	vm, cfg, err := ld.run(L, src)
 	if err != nil {
@@ -72,6 +72,10 @@ type loader struct {
 	decls    []*syncDecl
 	layers   map[*lua.LTable]string // the built-in layer tables and their kinds
 	done     bool                   // the file has run; sync{} and settings{} are closed
+	rt       *lua.LTable            // actions.lua's entry points
+	excludes *dynExcludes           // what actions add with inlet.addExclude
+	alarms   *alarmList             // what alarm() set
+	vm       *VM                    // once built, for terminate()
 }
 
 // checkLoading rejects sync{} and settings{} once the file has run (from a
@@ -99,7 +103,11 @@ func (ld *loader) run(L *lua.LState, src string) (*VM, *config.Config, error) {
 	}
 	ld.done = true
 	cfg := ld.config()
-	return newVM(L, cfg, ld.decls), cfg, nil
+	if err := ld.bindActions(L, cfg); err != nil {
+		return nil, nil, err
+	}
+	ld.vm = newVM(L, cfg, ld.decls, ld.rt, ld.excludes, ld.alarms)
+	return ld.vm, cfg, nil
 }
 
 // runError reports a failed evaluation; running out of time gets a message
@@ -124,6 +132,9 @@ func (ld *loader) config() *config.Config {
 		s.ApplyDefaults(cfg.Settings)
 		for _, apply := range d.apply {
 			apply(&s)
+		}
+		if d.kind == "action" && !d.keys["maxProcesses"] && !d.keys["workers"] {
+			s.Workers = 1 // lsyncd's default.maxProcesses: one action process at a time
 		}
 		if !d.keys["maxWait"] && s.MaxWait < s.Delay {
 			// delay = 15 alone means "wait 15 s", not "15 s, but at most 2".

@@ -56,13 +56,8 @@ func forKinds(parse syncKeyParser, kinds ...string) syncKeyParser {
 	}
 }
 
-const noActions = "lsyncd's Lua actions (onCreate, onModify, ...) are not supported yet; luasync mirrors with default.direct, default.rsync and default.rsyncssh"
-
 // notYet are lsyncd sync{} keys luasync does not have, with what to do.
 var notYet = map[string]string{
-	"onAttrib": noActions, "onCreate": noActions, "onModify": noActions, "onDelete": noActions,
-	"onMove": noActions, "onStartup": noActions, "action": noActions, "collect": noActions,
-	"prepare":     noActions,
 	"filterFrom":  "filterFrom is not supported yet; list the rules in filter = { ... }",
 	"maxDelays":   "maxDelays is a settings{} key in luasync, not a per-sync one",
 	"rsyncOpts":   "rsyncOpts is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
@@ -105,7 +100,7 @@ func intKey(set func(*config.Sync, int)) syncKeyParser {
 
 func initKey(d *syncDecl, v lua.LValue) error {
 	if v.Type() == lua.LTFunction {
-		return fmt.Errorf("init = function is lsyncd's startup action, which luasync does not support; use true or false")
+		return fmt.Errorf("init = function is a layer 1 action; a default.%s sync runs its own startup sync: use true or false", d.kind)
 	}
 	b, err := toBool(v)
 	d.set(func(c *config.Sync) { c.Init = b })
