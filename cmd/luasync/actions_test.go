@@ -183,3 +183,23 @@ func sortedNames() []string {
 	slices.Sort(s)
 	return s
 }
+
+// luasync.exec stops a process that runs past its timeout; collect sees
+// 128+SIGTERM.
+func TestExecTimeout(t *testing.T) {
+	src, _, root, cfg := actionDirs(t, `
+sync{ source = %[1]q, delay = 0.05, init = false,
+	onCreate = function(e) luasync.exec{ e, "/bin/sleep", "60", timeout = 0.3 } end,
+	collect = function(agent, code)
+		local f = assert(io.open(%[3]q .. "/code", "w"))
+		f:write(tostring(code))
+		f:close()
+		return "ok"
+	end }`)
+	startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "a"), "")
+	waitFor(t, "the collected exit code", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(root, "code"))
+		return string(b) == "143", string(b)
+	})
+}

@@ -3,6 +3,7 @@ package action
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os/exec"
@@ -37,7 +38,13 @@ func (s *Sink) run(sp event.Spawn) int {
 		}
 		bin = p
 	}
-	cmd := exec.CommandContext(s.ctx, bin, sp.Argv[1:]...)
+	ctx := s.ctx
+	if sp.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, sp.Timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, bin, sp.Argv[1:]...)
 	cmd.Args[0] = sp.Argv[0]
 	cmd.Dir = s.opts.Dir
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }

@@ -1,5 +1,7 @@
 package event
 
+import "time"
+
 // What Lua actions (lsyncd's layers 1 to 3) hand back to the sink that runs
 // them: processes to start and batches they have settled. Package luavm
 // produces them and package action consumes them; they live here because
@@ -13,6 +15,7 @@ type Spawn struct {
 	Argv     []string
 	Stdin    string // the process's standard input, when HasStdin
 	HasStdin bool
+	Timeout  time.Duration // 0: none; else the process is stopped after it
 }
 
 // Settled is a batch whose every event the actions have finished with.

@@ -21,6 +21,11 @@ var handlerKeys = []string{"onAttrib", "onCreate", "onModify", "onDelete", "onMo
 // layer1Keys are lsyncd's layer 1 functions.
 var layer1Keys = []string{"action", "collect", "init", "prepare", "full"}
 
+// mirrorOnly are sync{} keys of the mirror kinds that an action sync
+// passes to its functions as they are (lsyncd's examples read host and
+// targetdir in their own actions).
+var mirrorOnly = map[string]bool{"host": true, "targetdir": true, "targets": true, "rsync": true, "ssh": true}
+
 // isActionKey reports whether key belongs to lsyncd's actions.
 func isActionKey(key string) bool {
 	return slices.Contains(handlerKeys, key) || slices.Contains(layer1Keys, key) ||
@@ -186,7 +191,7 @@ func (ld *loader) callRT(L *lua.LState, name string, args ...lua.LValue) (lua.LV
 // checkgauge. A key the checkgauge declares is fine; any other is kept and
 // warned about, except a misspelt handler (onCreat), which is an error.
 func (d *syncDecl) checkExtraKey(key string, declared map[string]bool, known []string) error {
-	if declared[key] {
+	if declared[key] || mirrorOnly[key] {
 		return nil
 	}
 	if strings.HasPrefix(key, "on") {
@@ -216,4 +221,31 @@ func (d *syncDecl) mirrorActionKey(key string, v lua.LValue) error {
 	}
 	return fmt.Errorf("%s = function would replace the mirror of %s, which luasync does not support; "+
 		"write an action sync (without default.*) or use filter = function(event) for per-event decisions", key, kind)
+}
+
+// describeActions lists an action sync's handlers and layer 1 functions
+// for luasync check: a command string as written, a function by where it
+// was defined; what the sync does not set comes from default.
+func describeActions(d *syncDecl) []string {
+	var out []string
+	for _, k := range append(slices.Clone(layer1Keys[:4]), handlerKeys...) {
+		v, set := d.fields[k]
+		switch v := v.(type) {
+		case lua.LString:
+			out = append(out, fmt.Sprintf("%s = %q", k, string(v)))
+		case *lua.LFunction:
+			where := "Go"
+			if v.Proto != nil {
+				where = fmt.Sprintf("%s:%d", v.Proto.SourceName, v.Proto.LineDefined)
+			}
+			out = append(out, fmt.Sprintf("%s = function (%s)", k, where))
+		case lua.LBool:
+			out = append(out, fmt.Sprintf("%s = %t", k, bool(v)))
+		default:
+			if !set && k != "prepare" && slices.Contains(layer1Keys, k) {
+				out = append(out, k+" = default."+k)
+			}
+		}
+	}
+	return out
 }

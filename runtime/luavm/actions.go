@@ -110,6 +110,15 @@ func (vm *VM) ActionSync(index int) bool {
 	return index >= 0 && index < len(vm.syncs) && vm.syncs[index].inlet != nil
 }
 
+// Actions describes sync #index's actions for luasync check, one per
+// handler or function.
+func (vm *VM) Actions(index int) []string {
+	if !vm.ActionSync(index) {
+		return nil
+	}
+	return vm.syncs[index].actions
+}
+
 // SetTerminate sets what terminate(code) in an action does; without it,
 // terminate raises an error in the calling action.
 func (vm *VM) SetTerminate(f func(code int)) { vm.terminate = f }
@@ -290,6 +299,9 @@ func readStep(v lua.LValue) event.Step {
 			sp := event.Spawn{Agent: int64(lua.LVAsNumber(s.RawGetString("agent"))), Sync: int(lua.LVAsNumber(s.RawGetString("sync")))}
 			if argv, ok := s.RawGetString("argv").(*lua.LTable); ok {
 				argv.ForEach(func(_, a lua.LValue) { sp.Argv = append(sp.Argv, lua.LVAsString(a)) })
+			}
+			if to, ok := s.RawGetString("timeout").(lua.LNumber); ok {
+				sp.Timeout = time.Duration(float64(to) * float64(time.Second))
 			}
 			if in, ok := s.RawGetString("stdin").(lua.LString); ok {
 				sp.Stdin, sp.HasStdin = string(in), true

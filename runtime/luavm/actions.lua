@@ -293,13 +293,34 @@ function rt.inlet(index)
 	return inlets[index]
 end
 
+-- record marks an agent's delays active and hands Go the process to start.
+local function record(agent, argv, stdin, timeout, level)
+	local delays = e2d[agent]
+	if delays == nil then error('spawn: the first argument must be an event or an event list', level + 1) end
+	if delays.etype then delays = { delays } end
+	local S
+	for _, d in ipairs(delays) do
+		if d.status ~= 'wait' then error('spawn: the event ' .. d.etype .. ' ' .. d.path .. ' is not waiting (' .. d.status .. ')', level + 1) end
+		S = d.sync
+	end
+	if not S then
+		return nil -- an empty list: nothing to run for
+	end
+	for _, d in ipairs(delays) do
+		d.status = 'active'
+	end
+	changes = changes + 1
+	nextAgent = nextAgent + 1
+	procs[nextAgent] = { sync = S, agent = agent, delays = delays }
+	S.processes = S.processes + 1
+	out.spawns[#out.spawns + 1] = { agent = nextAgent, sync = S.index, argv = argv, stdin = stdin, timeout = timeout }
+	return nextAgent
+end
+
 -- spawn(agent, binary, args...) runs binary with args (never a shell) for
 -- an event or an event list; '<' followed by a string is the process's
 -- standard input; a table argument is spliced in.
 function spawn(agent, binary, ...)
-	local delays = e2d[agent]
-	if delays == nil then error('spawn: the first argument must be an event or an event list', 2) end
-	if delays.etype then delays = { delays } end
 	local argv, stdin = { tostring(binary) }, nil
 	local args = { ... }
 	local i, n = 1, select('#', ...)
@@ -316,30 +337,44 @@ function spawn(agent, binary, ...)
 		end
 		i = i + 1
 	end
-	local S
-	for _, d in ipairs(delays) do
-		if d.status ~= 'wait' then error('spawn: the event ' .. d.etype .. ' ' .. d.path .. ' is not waiting (' .. d.status .. ')', 2) end
-		S = d.sync
-	end
-	if not S then
-		-- an empty list: nothing to run for
-		return nil
-	end
-	for _, d in ipairs(delays) do
-		d.status = 'active'
-	end
-	changes = changes + 1
-	nextAgent = nextAgent + 1
-	procs[nextAgent] = { sync = S, agent = agent, delays = delays }
-	S.processes = S.processes + 1
-	out.spawns[#out.spawns + 1] = { agent = nextAgent, sync = S.index, argv = argv, stdin = stdin }
-	return nextAgent
+	return record(agent, argv, stdin, nil, 2)
 end
 
 -- spawnShell(agent, command, args...) runs command with /bin/sh -c; args
 -- are $1, $2, ... in it, so they are never parsed by the shell.
 function spawnShell(agent, command, ...)
 	return spawn(agent, '/bin/sh', '-c', command, '/bin/sh', ...)
+end
+
+-- luasync's own helpers, in the same style.
+luasync = {}
+
+-- luasync.exec{ agent, binary, args..., timeout = seconds, stdin = string }
+-- is spawn with named options: a process still running after timeout is
+-- sent SIGTERM (then SIGKILL after 5 s) and collected with 128+15.
+function luasync.exec(t)
+	if type(t) ~= 'table' or t[2] == nil then
+		error('luasync.exec takes a table: { event, "/path/to/binary", args..., timeout = 30 }', 2)
+	end
+	local argv = {}
+	for i = 2, #t do
+		if type(t[i]) == 'table' then
+			for _, x in ipairs(t[i]) do argv[#argv + 1] = tostring(x) end
+		else
+			argv[#argv + 1] = tostring(t[i])
+		end
+	end
+	if t.timeout ~= nil and (type(t.timeout) ~= 'number' or t.timeout <= 0) then
+		error('luasync.exec: timeout must be a number of seconds > 0', 2)
+	end
+	if t.stdin ~= nil and type(t.stdin) ~= 'string' then error('luasync.exec: stdin must be a string', 2) end
+	return record(t[1], argv, t.stdin, t.timeout, 2)
+end
+
+-- luasync.log(level, ...) logs at "debug", "info", "warn" or "error".
+function luasync.log(level, ...)
+	local map = { debug = 'Debug', info = 'Normal', warn = 'Warn', error = 'Error' }
+	log(map[level] or level, ...)
 end
 
 default = go.default

@@ -259,3 +259,19 @@ alarm(now() + 0.05, beep, { inlet = in1, message = "Beep" })`)
 		t.Fatal("the alarm did not spawn")
 	}
 }
+
+func TestLuasyncExec(t *testing.T) {
+	vm := actionVM(t, `sync{ source = "/src",
+		onCreate = function(e) luasync.exec{ e, "/bin/sleep", { "30" }, timeout = 0.25, stdin = "x" } end,
+		onModify = function(e) luasync.exec{ e, "/bin/true", timeout = -1 } end }`)
+	step := deliver(t, vm, 0, 1, event.Event{Op: event.Create, Path: "a"})
+	wantArgv(t, step, []string{"/bin/sleep", "30"})
+	if sp := step.Spawns[0]; sp.Timeout != 250*time.Millisecond || sp.Stdin != "x" {
+		t.Errorf("spawn = %+v, want timeout 250ms and stdin", sp)
+	}
+	collect(t, vm, 0, step.Spawns[0].Agent, 0)
+	step = deliver(t, vm, 0, 2, event.Event{Op: event.Modify, Path: "a"})
+	if len(step.Spawns) != 0 || len(step.Settled) != 1 || !strings.Contains(step.Settled[0].Why[0], "timeout must be a number of seconds > 0") {
+		t.Errorf("a bad timeout: %+v", step)
+	}
+}

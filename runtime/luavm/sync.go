@@ -77,7 +77,7 @@ func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*sync
 			err = d.parseActionKey(L, key, v)
 		case isActionKey(key) && key != "init":
 			err = d.mirrorActionKey(key, v)
-		case d.kind == "action" && !isSyncKey:
+		case d.kind == "action" && (!isSyncKey || mirrorOnly[key]):
 			err = d.checkExtraKey(key, declared, known)
 		default:
 			err = d.parseKey(key, v)

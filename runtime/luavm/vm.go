@@ -58,10 +58,11 @@ type VM struct {
 
 // syncFuncs is what the VM keeps of one sync.
 type syncFuncs struct {
-	name   string
-	source string         // with a trailing "/", for event tables
-	filter *lua.LFunction // nil: no filter function
-	inlet  *lua.LTable    // nil: not an action sync
+	name    string
+	source  string         // with a trailing "/", for event tables
+	filter  *lua.LFunction // nil: no filter function
+	inlet   *lua.LTable    // nil: not an action sync
+	actions []string       // what describeActions says
 }
 
 // call is a request to run fn on Run's goroutine.
@@ -106,7 +107,7 @@ func newVM(L *lua.LState, cfg *config.Config, decls []*syncDecl, rt *lua.LTable,
 		if !strings.HasSuffix(source, "/") {
 			source += "/"
 		}
-		vm.syncs = append(vm.syncs, syncFuncs{name: s.Name, source: source, filter: decls[i].filter, inlet: decls[i].inlet})
+		vm.syncs = append(vm.syncs, syncFuncs{name: s.Name, source: source, filter: decls[i].filter, inlet: decls[i].inlet, actions: describeActions(decls[i])})
 	}
 	return vm
 }
