@@ -155,6 +155,7 @@ local function finish(d, outcome, why)
 	if d.status == 'done' then return end
 	d.status = 'done'
 	changes = changes + 1
+	if blanketKinds[d.etype] then d.sync.blanketDirty = true end
 	local b = d.batch and d.sync.batches[d.batch]
 	if not b then
 		if outcome ~= 'ok' then go.warn(d.sync.index, d.etype .. ' ' .. d.path .. ': ' .. (why or outcome)) end
@@ -173,12 +174,32 @@ local function finish(d, outcome, why)
 	end
 end
 
-local function compact(S)
-	local keep = {}
-	for _, d in ipairs(S.delays) do
-		if d.status ~= 'done' then keep[#keep + 1] = d end
+-- S.delays holds a sync's delays in order; S.head is the first one not
+-- done, S.waitPos is at or before the first waiting one (a delay never goes
+-- back to waiting, so it only moves on), and S.blanketAt is the position of
+-- the first unfinished Init, Blanket or Full delay, or nil. Finding the next
+-- delay is then O(1) amortised, however many processes are running.
+local function advance(S)
+	local delays = S.delays
+	while S.head <= #delays and delays[S.head].status == 'done' do S.head = S.head + 1 end
+	if S.head > 256 and S.head > #delays / 2 then
+		local keep = {}
+		for i = S.head, #delays do keep[#keep + 1] = delays[i] end
+		S.waitPos = math.max(S.waitPos - S.head + 1, 1)
+		if S.blanketAt then S.blanketAt = S.blanketAt - S.head + 1 end
+		S.delays, S.head = keep, 1
 	end
-	S.delays = keep
+end
+
+local function findBlanket(S)
+	S.blanketAt = nil
+	for i = S.head, #S.delays do
+		local d = S.delays[i]
+		if blanketKinds[d.etype] and d.status ~= 'done' then
+			S.blanketAt = i
+			return
+		end
+	end
 end
 
 local function newDelay(S, etype, path, path2, batch, index)
@@ -190,45 +211,54 @@ local function newDelay(S, etype, path, path2, batch, index)
 	end
 	local d = { etype = etype, path = path, path2 = path2, status = 'wait', sync = S, batch = batch, index = index }
 	S.delays[#S.delays + 1] = d
+	if blanketKinds[etype] and not S.blanketAt then S.blanketAt = #S.delays end
 	changes = changes + 1
 	return d
+end
+
+-- firstWaiting is the position of the first waiting delay, or nil.
+local function firstWaiting(S)
+	advance(S)
+	if S.blanketDirty then
+		S.blanketDirty = false
+		findBlanket(S)
+	end
+	local delays = S.delays
+	local i = math.max(S.waitPos, S.head)
+	while i <= #delays and delays[i].status ~= 'wait' do i = i + 1 end
+	S.waitPos = i
+	if i > #delays then return nil end
+	return i
 end
 
 -- nextDelay is the first delay that may be handed out: waiting, and not
 -- behind an unfinished Init, Blanket or Full delay (nor, for one of those,
 -- behind anything unfinished).
 local function nextDelay(S)
-	local busyBefore = false
-	for _, d in ipairs(S.delays) do
-		if d.status ~= 'done' then
-			if blanketKinds[d.etype] then
-				if d.status == 'wait' and not busyBefore then return d end
-				return nil
-			end
-			if d.status == 'wait' then return d end
-			busyBefore = true
-		end
-	end
-	return nil
+	local i = firstWaiting(S)
+	if not i then return nil end
+	if S.blanketAt and S.blanketAt < i then return nil end
+	local d = S.delays[i]
+	if blanketKinds[d.etype] and i ~= S.head then return nil end
+	return d
 end
 
 local function waitingDelays(S, test)
 	local list = {}
-	local busyBefore = false
-	for _, d in ipairs(S.delays) do
-		if d.status ~= 'done' then
-			if blanketKinds[d.etype] then
-				if #list == 0 and d.status == 'wait' and not busyBefore then list[1] = d end
-				break
-			end
-			if d.status == 'wait' then
-				local take = true
-				if test then take = test((toEvents(d))) end
-				if take == 'break' then break end
-				if take then list[#list + 1] = d end
-			else
-				busyBefore = true
-			end
+	local first = nextDelay(S)
+	if not first then return list end
+	if blanketKinds[first.etype] then
+		list[1] = first
+		return list
+	end
+	local delays = S.delays
+	for i = S.waitPos, S.blanketAt and S.blanketAt - 1 or #delays do
+		local d = delays[i]
+		if d.status == 'wait' then
+			local take = true
+			if test then take = test((toEvents(d))) end
+			if take == 'break' then break end
+			if take then list[#list + 1] = d end
 		end
 	end
 	return list
@@ -443,7 +473,7 @@ default.checkgauge = {}
 default.statusInterval = 10
 
 function rt.addSync(index, config, source)
-	local S = { index = index, config = config, source = source, delays = {}, processes = 0, batches = {} }
+	local S = { index = index, config = config, source = source, delays = {}, head = 1, waitPos = 1, processes = 0, batches = {} }
 	S.inlet = rt.inlet(index)
 	S.maxProcesses = tonumber(config.maxProcesses) or 1
 	if S.maxProcesses < 1 then S.maxProcesses = 1 end
@@ -481,7 +511,6 @@ function rt.invokeOne(index)
 	if S.dead or S.processes >= S.maxProcesses then return false end
 	local d = nextDelay(S)
 	if not d then
-		compact(S)
 		return false
 	end
 	S.current = d.batch
@@ -542,7 +571,7 @@ function rt.stop(index, outcome, why)
 	for _, d in ipairs(S.delays) do
 		if d.status == 'wait' then finish(d, outcome, why) end
 	end
-	compact(S)
+	advance(S)
 end
 
 function rt.take()
