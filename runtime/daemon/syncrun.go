@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 
 	"github.com/luasync/luasync/runtime/action"
@@ -51,7 +52,7 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 	s.keep = newKeeper(f, d.vm, cfg.Index, s.log)
 	if cfg.Kind == "action" {
 		s.addPool(cfg.Name+" (actions)", action.New(action.Options{Sync: cfg.Index, Name: cfg.Name, Lua: d.vm,
-			Where: fmt.Sprintf("%s:%d", cfg.Pos.File, cfg.Pos.Line), Logger: s.log}))
+			Where: fmt.Sprintf("%s:%d", cfg.Pos.File, cfg.Pos.Line), Logger: s.log, Dir: configDir(d.cfg)}))
 		return s, nil
 	}
 	if cfg.Kind == "direct" {
@@ -195,6 +196,19 @@ func (s *syncRun) route(ev event.Event) {
 			p.Add(event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true})
 		}
 	}
+}
+
+// configDir is the directory of the config file: actions' processes run
+// there, so relative paths in commands mean what they mean in the config.
+func configDir(c *config.Config) string {
+	if c.File == "" {
+		return ""
+	}
+	dir, err := filepath.Abs(filepath.Dir(c.File))
+	if err != nil {
+		return ""
+	}
+	return dir
 }
 
 // mirrorSource is the source a pool checks applied paths against, for a

@@ -138,6 +138,9 @@ func (ld *loader) bindActions(L *lua.LState, cfg *config.Config) error {
 		}
 		source := strings.TrimSuffix(s.Source, "/") + "/"
 		t.RawSetString("source", lua.LString(source))
+		if s.Target != "" {
+			t.RawSetString("target", lua.LString(s.Target))
+		}
 		t.RawSetString("name", lua.LString(s.Name))
 		t.RawSetString("delay", lua.LNumber(s.Delay.Seconds()))
 		t.RawSetString("maxProcesses", lua.LNumber(s.Workers))

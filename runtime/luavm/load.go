@@ -156,6 +156,17 @@ func (ld *loader) resolveTargets(s *config.Sync) {
 	case "direct":
 		s.Target = ld.resolve(s.Target)
 		return
+	case "action":
+		// A local target is resolved like every path; one that names a
+		// host (host:/path, rsync://...) is the action's business.
+		if s.Target != "" && !strings.Contains(s.Target, ":") {
+			slash := strings.HasSuffix(s.Target, "/")
+			s.Target = ld.resolve(s.Target)
+			if slash && s.Target != "/" {
+				s.Target += "/"
+			}
+		}
+		return
 	case "rsync":
 		if rsync.IsLocal(s.Target) {
 			s.Target = ld.resolve(s.Target)
