@@ -203,3 +203,30 @@ sync{ source = %[1]q, delay = 0.05, init = false,
 		return string(b) == "143", string(b)
 	})
 }
+
+// inlet.addExclude and rmExclude change what reaches the sync from then
+// on, as lsyncd's examples/limagemagic.lua relies on.
+func TestInletExcludes(t *testing.T) {
+	src, _, root, cfg := actionDirs(t, `
+sync{ source = %[1]q, delay = 0.05, init = false,
+	action = function(inlet)
+		local e = inlet.getEvent()
+		if e.basename == "x" then inlet.addExclude("ignored*") end
+		if e.basename == "z" then inlet.rmExclude("ignored*") end
+		spawn(e, "/usr/bin/touch", %[3]q .. "/seen-" .. e.basename)
+	end }`)
+	startRunning(t, cfg)
+	seen := func(n string) bool {
+		_, err := os.Stat(filepath.Join(root, "seen-"+n))
+		return err == nil
+	}
+	for _, step := range []struct{ write, wait string }{{"x", "x"}, {"ignored1", ""}, {"y", "y"}, {"z", "z"}, {"ignored2", "ignored2"}} {
+		writeFile(t, filepath.Join(src, step.write), "")
+		if step.wait != "" {
+			waitFor(t, "seen-"+step.wait, func() (bool, string) { return seen(step.wait), "" })
+		}
+	}
+	if seen("ignored1") {
+		t.Error("ignored1 reached the action after addExclude(\"ignored*\")")
+	}
+}
