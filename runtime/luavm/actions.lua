@@ -376,6 +376,10 @@ function spawnShell(agent, command, ...)
 	return spawn(agent, '/bin/sh', '-c', command, '/bin/sh', ...)
 end
 
+-- lsyncd adds these two to the string library; its manual's examples use them.
+function string.starts(s, prefix) return s:sub(1, #prefix) == prefix end
+function string.ends(s, suffix) return suffix == '' or s:sub(-#suffix) == suffix end
+
 -- luasync's own helpers, in the same style.
 luasync = {}
 

@@ -275,3 +275,16 @@ func TestLuasyncExec(t *testing.T) {
 		t.Errorf("a bad timeout: %+v", step)
 	}
 }
+
+func TestStringStartsEnds(t *testing.T) {
+	vm := startVM(t, `
+assert(string.starts("photo.ps", "photo") and not string.starts("photo.ps", "ps"))
+assert(string.ends("photo.ps", ".ps") and ("x"):ends("") and not string.ends("photo.ps", ".pdf"))
+sync{ source = "/src", onCreate = function(e) if string.ends(e.pathname, ".ps") then spawn(e, "/usr/bin/ps2pdf", e.sourcePath) end end }`)
+	st := deliver(t, vm, 0, 1, event.Event{Op: event.Create, Path: "a.ps"})
+	wantArgv(t, st, []string{"/usr/bin/ps2pdf", "/src/a.ps"})
+	collect(t, vm, 0, st.Spawns[0].Agent, 0)
+	if st := deliver(t, vm, 0, 2, event.Event{Op: event.Create, Path: "a.txt"}); len(st.Spawns) != 0 || len(st.Settled) != 1 {
+		t.Errorf("a.txt: %+v", st)
+	}
+}
