@@ -100,6 +100,8 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		Logger:  s.d.log,
 		Settle:  s.settle,
 		Source:  s.cfg.Source,
+
+		FullSyncDone: s.d.startup.hook(s.d.cfg.Settings, name),
 	}))
 }
 

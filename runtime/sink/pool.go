@@ -45,6 +45,10 @@ type Options struct {
 	// directory above it that exists rescanned, and a warning. "" skips
 	// the check.
 	Source string
+	// FullSyncDone, when set, is told how each full sync of the whole tree
+	// ended (OK, Retry or Fail, and why): the daemon ends a run whose
+	// startup sync failed when insist is off.
+	FullSyncDone func(outcome event.Outcome, err error)
 }
 
 // Stats are a pool's counters since it started.
