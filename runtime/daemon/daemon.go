@@ -144,7 +144,7 @@ func (d *Daemon) queueStartupSyncs() error {
 					"sink", p.Name(), "entries", n)
 			}
 			if s.cfg.Init || n > 0 {
-				p.Add(event.Event{Op: event.Rescan, Path: "", IsDir: true})
+				p.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
 			}
 		}
 	}

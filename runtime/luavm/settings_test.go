@@ -29,6 +29,8 @@ func TestLoadLsyncdSettings(t *testing.T) {
 			}},
 		{"a field at a time", "settings{}\nsettings.onepass = true",
 			func(s config.Settings) bool { return s.OnePass }},
+		{"settings(key) reads", "settings{ logident = 'mirror' }\nsettings{ onepass = settings('logident') == 'mirror' and settings('insist') == nil }",
+			func(s config.Settings) bool { return s.OnePass }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

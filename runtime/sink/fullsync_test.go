@@ -66,3 +66,20 @@ func next(t *testing.T, c <-chan event.Outcome) event.Outcome {
 	}
 	return 0
 }
+
+// TestAddReady: the startup full sync goes at once, however long the
+// settle time; an ordinary event waits for it.
+func TestAddReady(t *testing.T) {
+	s := newScriptedSink()
+	f := newFixture(t, s, queue.Options{Delay: time.Hour, MaxWait: time.Hour}, 1)
+	f.pool.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
+	f.waitApplied(t, 1)
+	f.pool.Add(event.Event{Op: event.Create, Path: "a"})
+	f.clock.Advance(time.Minute)
+	time.Sleep(50 * time.Millisecond) // a wrong pool would apply it now; a right one cannot be waited for
+	if got := f.sink.seen(); len(got) != 1 || got[0][0].Op != event.Rescan {
+		t.Fatalf("batches %v: want only the full sync, the create settling for an hour", got)
+	}
+	f.clock.Advance(time.Hour)
+	f.waitApplied(t, 2)
+}
