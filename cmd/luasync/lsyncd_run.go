@@ -162,14 +162,14 @@ func (r *lsyncdRun) outcome(cfg *config.Config, log *slog.Logger, err error, sto
 	switch {
 	case stopped != 0 && (err == nil || cfg.Settings.OnePass):
 		return 128 + int(stopped), nil
+	case next != nil && (err == nil || cfg.Settings.OnePass): // an interrupted onepass starts over
+		return exitOK, next
 	case err != nil:
 		log.Error(err.Error())
 		if next != nil {
 			next.vm.Close()
 		}
 		return lsyncdFailure, nil
-	case next != nil:
-		return exitOK, next
 	case cfg.Settings.OnePass:
 		log.Info("onepass active and all syncs finished. Exiting successfully")
 	}
