@@ -33,7 +33,35 @@ type Settings struct {
 	// ShutdownGrace is how long SIGTERM waits for sinks to drain what is
 	// pending before the rest is written to the fail log.
 	ShutdownGrace time.Duration
-	Pos           Pos // where settings{} was called
+	// PidFile is lsyncd's pidfile: written with luasync's PID at start,
+	// locked (flock) while it runs, so a second luasync with the same
+	// pidfile does not start, and removed at exit. "" for none.
+	PidFile string
+	// LogFacility and LogIdent are lsyncd's syslog settings: either one
+	// sends the log to syslog too, with that facility (a key of
+	// SyslogFacilities; "" is "user") and tag ("" is the program's name).
+	LogFacility string
+	LogIdent    string
+	// Insist is lsyncd's insist: a startup full sync that fails
+	// transiently (the target is unreachable) is retried with backoff
+	// instead of ending the process. nil leaves it to the command: run
+	// retries, a one-shot sync (sync, onepass) reports the failure, and
+	// lsyncd's command line ends as lsyncd does.
+	Insist *bool
+	// OnePass is lsyncd's onepass: run the startup full sync of every
+	// target, then exit (0 when every one succeeded) instead of watching.
+	OnePass bool
+	Pos     Pos // where settings{} was called
+}
+
+// SyslogFacilities are the facility names logfacility takes (as glibc
+// spells them, the ones lsyncd accepts) and their codes, as log/syslog
+// numbers them.
+var SyslogFacilities = map[string]int{
+	"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6, "news": 7,
+	"uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11, "security": 4,
+	"local0": 16, "local1": 17, "local2": 18, "local3": 19,
+	"local4": 20, "local5": 21, "local6": 22, "local7": 23,
 }
 
 // Sync is one sync{} table: one source, its filters, and one or more sinks.

@@ -25,6 +25,8 @@ type Daemon struct {
 	log   *slog.Logger
 	fails *faillog.Log
 	syncs []*syncRun
+	// startup ends Run when a startup sync fails and insist is off.
+	startup *startupCheck
 }
 
 // New prepares every sync: filters, sinks and pools. Nothing is watched
@@ -35,7 +37,7 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, vm: vm, log: log, fails: fails}
+	d := &Daemon{cfg: cfg, vm: vm, log: log, fails: fails, startup: newStartupCheck()}
 	for i := range cfg.Syncs {
 		s, err := newSyncRun(d, &cfg.Syncs[i])
 		if err != nil {
@@ -106,6 +108,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range d.syncs {
 		watchers.Go(func() error { return s.run(wctx) })
 	}
+	watchers.Go(func() error { return d.startup.wait(wctx) })
 	statusDone := make(chan struct{})
 	if d.cfg.Settings.StatusFile != "" {
 		d.writeStatus()
@@ -142,7 +145,7 @@ func (d *Daemon) queueStartupSyncs() error {
 					"sink", p.Name(), "entries", n)
 			}
 			if s.cfg.Init || n > 0 {
-				p.Add(event.Event{Op: event.Rescan, Path: "", IsDir: true})
+				p.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
 			}
 		}
 	}

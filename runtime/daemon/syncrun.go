@@ -107,6 +107,8 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		Logger:  s.d.log,
 		Settle:  s.settle,
 		Source:  mirrorSource(s.cfg),
+
+		FullSyncDone: s.d.startup.hook(s.d.cfg.Settings, name),
 	}))
 }
 

@@ -45,6 +45,10 @@ type Options struct {
 	// directory above it that exists rescanned, and a warning. "" skips
 	// the check.
 	Source string
+	// FullSyncDone, when set, is told how each full sync of the whole tree
+	// ended (OK, Retry or Fail, and why): the daemon ends a run whose
+	// startup sync failed when insist is off.
+	FullSyncDone func(outcome event.Outcome, err error)
 }
 
 // Stats are a pool's counters since it started.
@@ -116,9 +120,20 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 func (p *Pool) Name() string { return p.opts.Name }
 
 // Add queues an event. It never blocks on the sink.
-func (p *Pool) Add(ev event.Event) {
+func (p *Pool) Add(ev event.Event) { p.add(ev, false) }
+
+// AddReady queues ev ready at once, whatever the settle time, and with it
+// whatever is already pending: for the startup full sync, which is no
+// change that may still be settling (lsyncd starts it at once too, however
+// long its delay).
+func (p *Pool) AddReady(ev event.Event) { p.add(ev, true) }
+
+func (p *Pool) add(ev event.Event, ready bool) {
 	p.mu.Lock()
 	p.q.Push(ev, p.opts.Clock.Now())
+	if ready {
+		p.q.Flush()
+	}
 	p.mu.Unlock()
 	p.added.Add(1)
 	select {

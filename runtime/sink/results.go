@@ -54,11 +54,25 @@ func (p *Pool) finish(j job, results []event.Result) {
 	}
 	p.mu.Unlock()
 	p.logBatch(j, results, now)
+	p.reportFullSyncs(results)
 	if len(failed) > 0 {
 		p.writeFailed(failed)
 	}
 	if rootRescanOK {
 		p.compact(j)
+	}
+}
+
+// reportFullSyncs tells Options.FullSyncDone how full syncs of the whole
+// tree ended.
+func (p *Pool) reportFullSyncs(results []event.Result) {
+	if p.opts.FullSyncDone == nil {
+		return
+	}
+	for _, r := range results {
+		if r.Event.Op == event.Rescan && r.Event.Path == "" {
+			p.opts.FullSyncDone(r.Outcome, r.Err)
+		}
 	}
 }
 
