@@ -230,3 +230,36 @@ sync{ source = %[1]q, delay = 0.05, init = false,
 		t.Error("ignored1 reached the action after addExclude(\"ignored*\")")
 	}
 }
+
+// A mirror with an action of its own (lsyncd's cron-rsync and lpostcmd
+// style): the action drops some events, hands the rest back to the mirror
+// with default.direct.action(inlet), and runs a follow-up after each batch.
+func TestMirrorWithAnAction(t *testing.T) {
+	src, dst, root, cfg := actionDirs(t, `
+sync{ default.direct, source = %[1]q, target = %[2]q, delay = 0.05,
+	action = function(inlet)
+		local e = inlet.getEvent()
+		if e.etype == "Blanket" then spawn(e, "/usr/bin/touch", %[3]q .. "/post") return end
+		local skip = inlet.getEvents(function(x) return x.pathname:match("^skip") ~= nil end)
+		for _, x in ipairs(skip.getList()) do inlet.discardEvent(x) end
+		if e.status ~= "wait" then return end
+		inlet.createBlanketEvent()
+		return default.direct.action(inlet)
+	end }`)
+	writeFile(t, filepath.Join(src, "before"), "copied by the startup sync")
+	startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "a"), "a")
+	writeFile(t, filepath.Join(src, "skip-me"), "not mirrored")
+	must(t, os.Mkdir(filepath.Join(src, "d"), 0o755))
+	writeFile(t, filepath.Join(src, "d", "b"), "b")
+	waitFor(t, "the mirror and the follow-up", func() (bool, string) {
+		got := names(t, dst)
+		_, err := os.Stat(filepath.Join(root, "post"))
+		return slices.Equal(got, []string{"a", "before", "d"}) && err == nil, fmt.Sprintf("%q post=%v", got, err)
+	})
+	must(t, os.Rename(filepath.Join(src, "d"), filepath.Join(src, "e")))
+	waitFor(t, "the rename", func() (bool, string) {
+		got := names(t, dst)
+		return slices.Equal(got, []string{"a", "before", "e"}), fmt.Sprintf("%q", got)
+	})
+}

@@ -66,9 +66,13 @@ var SyslogFacilities = map[string]int{
 
 // Sync is one sync{} table: one source, its filters, and one or more sinks.
 type Sync struct {
-	Name   string // sync{ name = ... }, or "sync#N" by position
-	Kind   string // "direct", "rsync" or "rsyncssh" (default.direct, ...), or "action" (lsyncd's layers 1-3: Lua actions run it)
-	Source string // absolute, cleaned
+	Name string // sync{ name = ... }, or "sync#N" by position
+	Kind string // "direct", "rsync" or "rsyncssh" (default.direct, ...), or "action" (lsyncd's layers 1-3: Lua actions run it)
+	// Actions: events go through the sync's Lua actions (kind "action",
+	// or a mirror kind with an action, init, collect or full function of
+	// its own, which hands events back to the mirror).
+	Actions bool
+	Source  string // absolute, cleaned
 	// Target is target = ...: for direct, an absolute, cleaned directory;
 	// for rsync, as rsync takes a destination ("host::module/path",
 	// "rsync://user@host:port/module", "user@host:/path", or a local
