@@ -113,9 +113,13 @@
 // dropped; Delete and Rescan (and any Create the target may hold) degrade
 // the move. The entry at b is replaced (a replaced Move leaves the delete
 // of its From); a Rescan at b degrades the move (Rescan b, Delete a). For a
-// directory, what is pending below b is dropped (the rename replaces it)
-// and what is pending below a is re-keyed below b, From included when
-// inside a, with new seqs after the move. The result takes a new seq. A
+// directory, what is pending below b is dropped (the rename replaces it),
+// but for Creates, Modifies and Attribs: a rename replaces only an empty
+// directory, so what they say is there came with the moved one (reported
+// at its new name before the rename that took it there); they follow the
+// move with new seqs, a Create made uncertain. What is pending below a is
+// re-keyed below b, From included when inside a, with new seqs after the
+// move. The result takes a new seq. A
 // move whose merged or re-keyed form would overtake newer work at its From,
 // or that newer moves out of its Path rely on, is degraded instead.
 //
