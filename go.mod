@@ -8,3 +8,5 @@ require (
 	golang.org/x/sync v0.11.0
 	golang.org/x/sys v0.30.0
 )
+
+require github.com/robfig/cron/v3 v3.0.1 // indirect
