@@ -76,6 +76,8 @@ type Pool struct {
 	// lost holds what shutdown could not persist, one error per failed
 	// fail log write; Run returns them.
 	lost []error
+	// fullDone are told when the full sync FullSync queued ends.
+	fullDone []FullSyncDone
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
@@ -121,10 +123,44 @@ func (p *Pool) Add(ev event.Event) {
 	p.q.Push(ev, p.opts.Clock.Now())
 	p.mu.Unlock()
 	p.added.Add(1)
+	p.poke()
+}
+
+// poke wakes the dispatcher: there is new work.
+func (p *Pool) poke() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// FullSyncDone is told how a full sync queued by FullSync ended: r is its
+// result (OK, or given up to the fail log), started when its batch began,
+// and took how long the batch ran.
+type FullSyncDone func(r event.Result, started time.Time, took time.Duration)
+
+// FullSync queues a full sync of the whole tree, narrowed by scope unless
+// it is nil (see event.Scope), as scheduled full syncs do. It queues
+// nothing and returns false while a full sync of the whole tree is pending
+// or running already (the startup sync, say), or the pool is stopping: one
+// full sync never stacks on another. It takes its place among live changes
+// as any Rescan does. done, if not nil, is called from the worker once the
+// next full sync of the whole tree ends, which may be a plain one that
+// absorbed this one; it is not called if luasync stops first.
+func (p *Pool) FullSync(scope *event.Scope, done FullSyncDone) bool {
+	p.mu.Lock()
+	if p.stopping || p.q.Rescanning("") {
+		p.mu.Unlock()
+		return false
+	}
+	p.q.Push(event.Event{Op: event.Rescan, Path: "", IsDir: true, Scope: scope}, p.opts.Clock.Now())
+	if done != nil {
+		p.fullDone = append(p.fullDone, done)
+	}
+	p.mu.Unlock()
+	p.added.Add(1)
+	p.poke()
+	return true
 }
 
 // Stats returns the pool's counters.

@@ -37,6 +37,7 @@ type Queue interface {
 	Drain() []event.Event
 	Flush()
 	Explained(ev event.Event) bool
+	Rescanning(path string) bool
 }
 
 // FailLog is where unapplied events go (implemented by package faillog).
