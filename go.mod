@@ -9,4 +9,4 @@ require (
 	golang.org/x/sys v0.30.0
 )
 
-require github.com/robfig/cron/v3 v3.0.1 // indirect
+require github.com/robfig/cron/v3 v3.0.1

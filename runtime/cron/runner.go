@@ -1,0 +1,131 @@
+package cron
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Clock is the runner's source of time.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a channel that receives once after d, and a stop func.
+	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// NewTimer wraps time.NewTimer.
+func (SystemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
+}
+
+// Job is one schedule of one sink.
+type Job struct {
+	Name     string // what it runs, for logs: the sink, "www -> /srv/mirror"
+	Key      string // the config key it comes from, for logs: "crontab" or "fullsync"
+	Schedule Schedule
+	// Start begins a run, and returns false, starting nothing, while the
+	// previous run is still going: the runner then skips this one.
+	Start func() bool
+}
+
+// Options configure a Runner.
+type Options struct {
+	Clock  Clock        // nil: SystemClock
+	Logger *slog.Logger // nil: slog.Default()
+}
+
+// maxSleep bounds one wait, so that runs follow a wall clock that is
+// stepped (by NTP, or by hand) within this long.
+const maxSleep = time.Minute
+
+// Runner starts each job when its schedule says.
+type Runner struct {
+	jobs  []Job
+	clock Clock
+	log   *slog.Logger
+
+	mu   sync.Mutex
+	next []time.Time // per job; zero: never again
+}
+
+// New plans the first run of every job from the clock's present.
+func New(jobs []Job, opts Options) *Runner {
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	r := &Runner{jobs: jobs, clock: opts.Clock, log: opts.Logger, next: make([]time.Time, len(jobs))}
+	now := r.clock.Now()
+	for i, j := range jobs {
+		r.next[i] = j.Schedule.Next(now)
+	}
+	return r
+}
+
+// Next returns when each job (in the order given to New) runs next; the
+// zero time for one that never will.
+func (r *Runner) Next() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Time(nil), r.next...)
+}
+
+// Run starts jobs as they fall due until ctx is done; it returns nil then.
+func (r *Runner) Run(ctx context.Context) error {
+	for {
+		now := r.clock.Now()
+		wake, ok := r.fire(now)
+		if !ok {
+			<-ctx.Done()
+			return nil
+		}
+		c, stop := r.clock.NewTimer(min(wake.Sub(now), maxSleep))
+		select {
+		case <-ctx.Done():
+			stop()
+			return nil
+		case <-c:
+		}
+	}
+}
+
+// fire starts or skips every job due at now, plans its next run from now,
+// and returns the soonest next run of all.
+func (r *Runner) fire(now time.Time) (soonest time.Time, ok bool) {
+	for i, j := range r.jobs {
+		r.mu.Lock()
+		at := r.next[i]
+		due := !at.IsZero() && !at.After(now)
+		if due {
+			r.next[i] = j.Schedule.Next(now)
+		}
+		next := r.next[i]
+		r.mu.Unlock()
+		if due {
+			r.start(j, next)
+		}
+		if !next.IsZero() && (!ok || next.Before(soonest)) {
+			soonest, ok = next, true
+		}
+	}
+	return soonest, ok
+}
+
+func (r *Runner) start(j Job, next time.Time) {
+	log := r.log.With("sink", j.Name, j.Key, j.Schedule.String(), "next", next)
+	if j.Start() {
+		log.Info("scheduled full sync due; queued")
+		return
+	}
+	log.Warn("scheduled full sync skipped: the previous one is still running")
+}
