@@ -32,7 +32,8 @@ type Job struct {
 	Key      string // the config key it comes from, for logs: "crontab" or "fullsync"
 	Schedule Schedule
 	// Start begins a run, and returns false, starting nothing, while the
-	// previous run is still going: the runner then skips this one.
+	// previous run (or another full sync of the sink) is still going: the
+	// runner then skips this one.
 	Start func() bool
 }
 
@@ -56,7 +57,8 @@ type Runner struct {
 	next []time.Time // per job; zero: never again
 }
 
-// New plans the first run of every job from the clock's present.
+// New plans the first run of every job from the clock's present; Run plans
+// them again from when it starts.
 func New(jobs []Job, opts Options) *Runner {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
@@ -65,11 +67,17 @@ func New(jobs []Job, opts Options) *Runner {
 		opts.Logger = slog.Default()
 	}
 	r := &Runner{jobs: jobs, clock: opts.Clock, log: opts.Logger, next: make([]time.Time, len(jobs))}
-	now := r.clock.Now()
-	for i, j := range jobs {
+	r.plan(r.clock.Now())
+	return r
+}
+
+// plan sets every job's next run to the first one after now.
+func (r *Runner) plan(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, j := range r.jobs {
 		r.next[i] = j.Schedule.Next(now)
 	}
-	return r
 }
 
 // Next returns when each job (in the order given to New) runs next; the
@@ -82,6 +90,7 @@ func (r *Runner) Next() []time.Time {
 
 // Run starts jobs as they fall due until ctx is done; it returns nil then.
 func (r *Runner) Run(ctx context.Context) error {
+	r.plan(r.clock.Now())
 	for {
 		now := r.clock.Now()
 		wake, ok := r.fire(now)
@@ -127,5 +136,5 @@ func (r *Runner) start(j Job, next time.Time) {
 		log.Info("scheduled full sync due; queued")
 		return
 	}
-	log.Warn("scheduled full sync skipped: the previous one is still running")
+	log.Warn("scheduled full sync skipped: a full sync of this target is still pending or running")
 }

@@ -158,7 +158,7 @@ func TestRunnerSkipsWhileRunning(t *testing.T) {
 	if job.calls != 4 {
 		t.Errorf("Start called %d times, want 4 (10s, 20s, 30s, 40s)", job.calls)
 	}
-	skips := strings.Count(h.log.String(), "scheduled full sync skipped: the previous one is still running")
+	skips := strings.Count(h.log.String(), "scheduled full sync skipped: a full sync of this target is still pending or running")
 	if skips != 2 || !strings.Contains(h.log.String(), `level=WARN msg="scheduled full sync skipped`) ||
 		!strings.Contains(h.log.String(), `sink="www -> /mirror" fullsync="@every 10s"`) {
 		t.Errorf("want 2 skips logged as warnings with the sink and the spec, got %d:\n%s", skips, h.log)
@@ -185,5 +185,25 @@ func TestRunnerWithoutJobs(t *testing.T) {
 	cancel()
 	if err := r.Run(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunnerPlansFromRun: the first runs count from when Run starts (the
+// daemon adds its watches in between), not from New.
+func TestRunnerPlansFromRun(t *testing.T) {
+	clock := newFakeClock(t0)
+	job := &sinkJob{clock: clock}
+	r := New([]Job{{Name: "s", Key: "fullsync", Schedule: mustParse(t, "@every 10s", Flexible), Start: job.start}}, Options{Clock: clock})
+	sameTimes(t, "planned by New", r.Next(), t0.Add(10*time.Second))
+	clock.Advance(7 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	<-clock.armed
+	sameTimes(t, "planned by Run", r.Next(), t0.Add(17*time.Second))
+	cancel()
+	<-done
+	if len(job.starts) != 0 {
+		t.Errorf("started at %v", job.starts)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/luasync/luasync/runtime/config"
+	"github.com/luasync/luasync/runtime/cron"
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 	"github.com/luasync/luasync/runtime/luavm"
@@ -25,6 +26,10 @@ type Daemon struct {
 	log   *slog.Logger
 	fails *faillog.Log
 	syncs []*syncRun
+	// cron starts the scheduled full syncs (crontab, fullsync); planned
+	// lists its jobs, in its order.
+	cron    *cron.Runner
+	planned []planned
 }
 
 // New prepares every sync: filters, sinks and pools. Nothing is watched
@@ -43,6 +48,10 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 			return nil, err
 		}
 		d.syncs = append(d.syncs, s)
+	}
+	if err := d.newRunner(); err != nil {
+		fails.Close()
+		return nil, err
 	}
 	return d, nil
 }
@@ -105,6 +114,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range d.syncs {
 		watchers.Go(func() error { return s.run(wctx) })
 	}
+	watchers.Go(func() error { return d.cron.Run(wctx) })
 	statusDone := make(chan struct{})
 	if d.cfg.Settings.StatusFile != "" {
 		d.writeStatus()
