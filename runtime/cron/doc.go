@@ -14,7 +14,7 @@
 // Start, which queues a full sync of that sink (package daemon: the sink
 // pool's FullSync) or reports that the previous one is still going; then
 // the run is skipped and logged, never stacked. The Runner takes its time
-// from a Clock, so tests drive it by hand and never wait for a timer.
+// from a clock.Clock, so tests drive it by hand and never wait for a timer.
 //
 // A run that falls due while luasync is not running, or while the wall
 // clock is stepped past it, is not caught up: the next run is planned from

@@ -5,26 +5,9 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/luasync/luasync/runtime/clock"
 )
-
-// Clock is the runner's source of time.
-type Clock interface {
-	Now() time.Time
-	// NewTimer returns a channel that receives once after d, and a stop func.
-	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// NewTimer wraps time.NewTimer.
-func (SystemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
-}
 
 // Job is one schedule of one sink.
 type Job struct {
@@ -39,7 +22,7 @@ type Job struct {
 
 // Options configure a Runner.
 type Options struct {
-	Clock  Clock        // nil: SystemClock
+	Clock  clock.Clock  // nil: clock.System
 	Logger *slog.Logger // nil: slog.Default()
 }
 
@@ -50,7 +33,7 @@ const maxSleep = time.Minute
 // Runner starts each job when its schedule says.
 type Runner struct {
 	jobs  []Job
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 
 	mu   sync.Mutex
@@ -61,7 +44,7 @@ type Runner struct {
 // them again from when it starts.
 func New(jobs []Job, opts Options) *Runner {
 	if opts.Clock == nil {
-		opts.Clock = SystemClock{}
+		opts.Clock = clock.System{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -8,7 +8,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/luasync/luasync/runtime/clock"
 )
+
+// newClock is a clock at t0 that tells when the runner sets a timer.
+func newClock() *clock.Manual {
+	c := clock.NewManual(t0)
+	c.Armed = make(chan time.Duration, 16)
+	return c
+}
 
 // logBuffer is a log sink a test may read while the runner writes.
 type logBuffer struct {
@@ -31,7 +40,7 @@ func (l *logBuffer) String() string {
 // sinkJob stands for a sink's full syncs: Start records when it was
 // called and refuses while busy is set.
 type sinkJob struct {
-	clock  *fakeClock
+	clock  *clock.Manual
 	busy   bool
 	starts []time.Time
 	calls  int
@@ -47,14 +56,14 @@ func (s *sinkJob) start() bool {
 }
 
 type harness struct {
-	clock *fakeClock
+	clock *clock.Manual
 	run   *Runner
 	log   *logBuffer
 	wait  time.Duration // the runner's current timer
 }
 
 // startRunner runs jobs from t0 and waits until the runner sleeps.
-func startRunner(t *testing.T, clock *fakeClock, jobs ...Job) *harness {
+func startRunner(t *testing.T, clock *clock.Manual, jobs ...Job) *harness {
 	t.Helper()
 	h := &harness{clock: clock, log: &logBuffer{}}
 	h.run = New(jobs, Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(h.log, nil))})
@@ -75,7 +84,7 @@ func startRunner(t *testing.T, clock *fakeClock, jobs ...Job) *harness {
 func (h *harness) sleeping(t *testing.T) {
 	t.Helper()
 	select {
-	case h.wait = <-h.clock.armed:
+	case h.wait = <-h.clock.Armed:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the runner did not go back to sleep")
 	}
@@ -117,7 +126,7 @@ func sameTimes(t *testing.T, what string, got []time.Time, want ...time.Time) {
 // TestRunnerFiresOnSchedule: each job starts when its schedule says, and
 // the runner wakes at least once a minute (so a stepped clock is noticed).
 func TestRunnerFiresOnSchedule(t *testing.T) {
-	clock := newFakeClock(t0)
+	clock := newClock()
 	every := &sinkJob{clock: clock}
 	nightly := &sinkJob{clock: clock}
 	h := startRunner(t, clock,
@@ -145,7 +154,7 @@ func TestRunnerFiresOnSchedule(t *testing.T) {
 // TestRunnerSkipsWhileRunning: a run due while the last one is still going
 // is skipped and logged, not stacked; the next one after that starts.
 func TestRunnerSkipsWhileRunning(t *testing.T) {
-	clock := newFakeClock(t0)
+	clock := newClock()
 	job := &sinkJob{clock: clock}
 	h := startRunner(t, clock, Job{Name: "www -> /mirror", Key: "fullsync",
 		Schedule: mustParse(t, "@every 10s", Flexible), Start: job.start})
@@ -169,7 +178,7 @@ func TestRunnerSkipsWhileRunning(t *testing.T) {
 // suspended machine, a clock set forward) are one run, planned on from
 // the moment it starts.
 func TestRunnerDoesNotCatchUp(t *testing.T) {
-	clock := newFakeClock(t0)
+	clock := newClock()
 	job := &sinkJob{clock: clock}
 	h := startRunner(t, clock, Job{Name: "s", Key: "fullsync", Schedule: mustParse(t, "@every 10s", Flexible), Start: job.start})
 	clock.Advance(time.Hour + 5*time.Second)
@@ -180,7 +189,7 @@ func TestRunnerDoesNotCatchUp(t *testing.T) {
 
 // TestRunnerWithoutJobs waits for the end quietly.
 func TestRunnerWithoutJobs(t *testing.T) {
-	r := New(nil, Options{Clock: newFakeClock(t0)})
+	r := New(nil, Options{Clock: newClock()})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := r.Run(ctx); err != nil {
@@ -191,7 +200,7 @@ func TestRunnerWithoutJobs(t *testing.T) {
 // TestRunnerPlansFromRun: the first runs count from when Run starts (the
 // daemon adds its watches in between), not from New.
 func TestRunnerPlansFromRun(t *testing.T) {
-	clock := newFakeClock(t0)
+	clock := newClock()
 	job := &sinkJob{clock: clock}
 	r := New([]Job{{Name: "s", Key: "fullsync", Schedule: mustParse(t, "@every 10s", Flexible), Start: job.start}}, Options{Clock: clock})
 	sameTimes(t, "planned by New", r.Next(), t0.Add(10*time.Second))
@@ -199,7 +208,7 @@ func TestRunnerPlansFromRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	<-clock.armed
+	<-clock.Armed
 	sameTimes(t, "planned by Run", r.Next(), t0.Add(17*time.Second))
 	cancel()
 	<-done

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/luasync/luasync/runtime/clock"
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 )
@@ -23,7 +24,7 @@ type Options struct {
 	Window  time.Duration
 	Retry   Retry
 	Grace   time.Duration // how long shutdown keeps applying before persisting the rest
-	Clock   Clock         // nil = SystemClock
+	Clock   clock.Clock   // nil = clock.System
 	FailLog FailLog       // required: where unapplied events go
 	Logger  *slog.Logger  // nil = slog.Default()
 	// Settle, when set, returns once every change made in the source
@@ -103,7 +104,7 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 		opts.Retry.Attempts = 1
 	}
 	if opts.Clock == nil {
-		opts.Clock = SystemClock{}
+		opts.Clock = clock.System{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luasync/luasync/runtime/clock"
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 	"github.com/luasync/luasync/runtime/queue"
@@ -62,10 +63,15 @@ func (s *scriptedSink) seen() []event.Batch {
 	return append([]event.Batch(nil), s.batches...)
 }
 
+// newManualClock is the clock pool tests move by hand.
+func newManualClock() *clock.Manual {
+	return clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
 type fixture struct {
 	pool   *Pool
 	sink   *scriptedSink
-	clock  *manualClock
+	clock  *clock.Manual
 	fails  *faillog.Log
 	cancel context.CancelFunc
 	done   chan error
