@@ -89,7 +89,7 @@ func (d *Daemon) startFullSync(p *sink.Pool, sc schedule) func() bool {
 				log.Info("scheduled full sync complete")
 				return
 			}
-			log.Error("scheduled full sync failed; a full sync at the next start covers it (fail log)", "err", r.Err)
+			log.Error("scheduled full sync failed; it went to the fail log, and a later full sync covers it", "err", r.Err)
 		})
 	}
 }
