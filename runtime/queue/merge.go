@@ -226,25 +226,6 @@ func (q *Queue) pushRescan(p string, isDir bool, now time.Time) {
 	q.olderDeletes(lost, now)
 }
 
-// pushNarrowed pushes a Rescan of the root narrowed by a Scope (see the
-// package documentation). What the scope skips must still get the live
-// changes made there, so unlike a plain Rescan it absorbs and supersedes
-// nothing: entries pending below stay, and in-flight ones are not covered.
-// A pending Rescan of the root stays and the new one is dropped: a plain
-// one does more, a narrowed one is the same request not started yet. A
-// change of the root directory itself (Attrib, Modify) merges into it.
-func (q *Queue) pushNarrowed(scope *event.Scope, now time.Time) {
-	e := &entry{change: change{op: event.Rescan, isDir: true, scope: scope}, path: "", first: now, last: now}
-	if old := q.at(""); old != nil {
-		if old.op == event.Rescan {
-			return
-		}
-		e.attempts, e.notBefore, e.forced, e.first = old.attempts, old.notBefore, old.forced, old.first
-		q.remove(old)
-	}
-	q.insert(e, now)
-}
-
 // lostFrom is the From of a move dropped from the queue: the target still
 // holds that path, which the source no longer has. seq is the dropped
 // move's: the delete takes its place in the order (an older rename of an

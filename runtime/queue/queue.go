@@ -108,15 +108,6 @@ func (q *Queue) Len() int { return q.count }
 // InFlight returns the number of events taken and not yet released by Done.
 func (q *Queue) InFlight() int { return len(q.flying) }
 
-// Rescanning reports whether a Rescan of p is pending or in flight.
-func (q *Queue) Rescanning(p string) bool {
-	if f := q.flying[p]; f != nil && f.ev.Op == event.Rescan {
-		return true
-	}
-	e := q.at(p)
-	return e != nil && e.op == event.Rescan
-}
-
 // Attempts returns how often the event at path has been requeued: the
 // in-flight event's count while path is in flight (so a caller can ask
 // between Take and Requeue), else the pending entry's, else 0.

@@ -63,11 +63,6 @@ func (s *scriptedSink) seen() []event.Batch {
 	return append([]event.Batch(nil), s.batches...)
 }
 
-// newManualClock is the clock pool tests move by hand.
-func newManualClock() *clock.Manual {
-	return clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-}
-
 type fixture struct {
 	pool   *Pool
 	sink   *scriptedSink
