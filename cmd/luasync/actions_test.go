@@ -263,3 +263,28 @@ sync{ default.direct, source = %[1]q, target = %[2]q, delay = 0.05,
 		return slices.Equal(got, []string{"a", "before", "e"}), fmt.Sprintf("%q", got)
 	})
 }
+
+// An event whose action failed for good is in the fail log; the next start
+// replays it to the actions (a full sync would not redo it) and, once
+// settled, removes it from the fail log.
+func TestActionFailLogReplayed(t *testing.T) {
+	src, dst, root, _ := actionDirs(t, "")
+	cfg := func(cmd string) string {
+		return writeConfig(t, root, fmt.Sprintf(`settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync{ source = %q, target = %q, delay = 0.05, init = false, retry = { attempts = 1 },
+	exitcodes = { [0] = "ok", [1] = "again" }, onCreate = %q }`, filepath.Join(root, "fail.log"), src+"/", dst+"/", cmd))
+	}
+	p := startRunning(t, cfg("/bin/false"))
+	writeFile(t, filepath.Join(src, "a b"), "x")
+	waitFor(t, "the event in the fail log", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(root, "fail.log"))
+		return strings.Contains(string(b), `a b`), p.out.String()
+	})
+	p.stop(t, syscall.SIGTERM)
+	p = startRunning(t, cfg("cp ^sourcePath ^targetPath"))
+	waitFor(t, "the replayed copy and an empty fail log", func() (bool, string) {
+		_, err := os.Stat(filepath.Join(dst, "a b"))
+		b, _ := os.ReadFile(filepath.Join(root, "fail.log"))
+		return err == nil && len(strings.TrimSpace(string(b))) == 0, p.out.String()
+	})
+}

@@ -67,6 +67,12 @@ func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
 	fmt.Fprintf(w, "  workers\t%d\n", c.Workers)
 	fmt.Fprintf(w, "  batch\t%d files, %d bytes\n", c.BatchFiles, c.BatchBytes)
 	fmt.Fprintf(w, "  retry\t%d attempts, backoff %s doubling to %s\n", c.Retry.Attempts, c.Retry.Initial, c.Retry.Max)
+	fmt.Fprintf(w, "  crontab\t%s\n", list(c.Crontab))
+	if fs := c.FullSync; fs != nil {
+		fmt.Fprintf(w, "  fullsync\t%q, excluding %s\n", fs.Schedule, list(fs.Exclude))
+	} else {
+		fmt.Fprintf(w, "  fullsync\t-\n")
+	}
 	return nil
 }
 

@@ -116,8 +116,28 @@ type Sync struct {
 	BatchBytes    int64         // most bytes (known sizes) in one batch
 	Retry         Retry
 
+	// Crontab is lsyncd 2.3's crontab = { ... }: a full sync of every
+	// target whenever one of these specs says (six fields, seconds first,
+	// "0 0 3 * * *" for 03:00 every day; the soonest entry decides).
+	Crontab []string
+	// FullSync is luasync's fullsync = { ... }, nil when not set.
+	FullSync *FullSync
+
 	Index int // position among the config's syncs, 0-based
 	Pos   Pos // where sync{} was called
+}
+
+// FullSync is a sync's scheduled full sync: fullsync = { schedule = ...,
+// exclude = { ... } }. Package luavm checks the schedule's syntax when it
+// loads the config (package cron's Flexible form).
+type FullSync struct {
+	// Schedule is five fields, minute first ("0 3 * * *"), six with
+	// seconds first, or a descriptor such as "@daily" or "@every 6h".
+	Schedule string
+	// Exclude holds patterns, as exclude = { ... } takes them, that this
+	// run alone leaves out on top of the sync's own: what they match is
+	// neither copied nor deleted by it. Live changes there still ship.
+	Exclude []string
 }
 
 // Retry is the backoff for events a sink reports as Retry.

@@ -106,6 +106,7 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		Logger:  s.d.log,
 		Settle:  s.settle,
 		Source:  mirrorSource(s.cfg),
+		Replays: s.cfg.Kind == "action",
 
 		FullSyncDone: s.d.startup.hook(s.d.cfg.Settings, name),
 	}))

@@ -15,8 +15,10 @@ import (
 // besides the caller's. Package-level so tests and benchmarks can vary it.
 var RescanWorkers = 4
 
-// rescan makes the target subtree at rel identical to the source subtree.
-func (s *Sink) rescan(ctx context.Context, rel string) error {
+// rescan makes the target subtree at rel identical to the source subtree,
+// but for what scope (nil: nothing) skips, which it neither copies nor
+// deletes.
+func (s *Sink) rescan(ctx context.Context, rel string, scope *event.Scope) error {
 	if !s.parentKept(rel) {
 		return nil
 	}
@@ -33,7 +35,7 @@ func (s *Sink) rescan(ctx context.Context, rel string) error {
 	if err != nil || !isDir {
 		return err
 	}
-	w := &walk{s: s, ctx: ctx, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
+	w := &walk{s: s, ctx: ctx, scope: scope, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
 	w.dir(rel)
 	w.wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -50,10 +52,11 @@ func (s *Sink) rescan(ctx context.Context, rel string) error {
 // there are any, or done in place when not. A failure on one entry is
 // recorded and the walk goes on, so one bad file does not stall a mirror.
 type walk struct {
-	s   *Sink
-	ctx context.Context
-	sem chan struct{}
-	wg  sync.WaitGroup
+	s     *Sink
+	ctx   context.Context
+	scope *event.Scope
+	sem   chan struct{}
+	wg    sync.WaitGroup
 
 	mu   sync.Mutex
 	errs rescanError
@@ -66,7 +69,7 @@ func (w *walk) record(err error) {
 }
 
 func (w *walk) dir(rel string) {
-	subdirs, errs := w.s.dirPass(w.ctx, rel)
+	subdirs, errs := w.s.dirPass(w.ctx, rel, w.scope)
 	for _, err := range errs {
 		w.record(err)
 	}
@@ -90,7 +93,7 @@ func (w *walk) dir(rel string) {
 // dirPass syncs the entries of directory rel (whose own target directory
 // exists by now), removes extras, sets the directory's own mode and mtime
 // last, and returns the subdirectories still to walk.
-func (s *Sink) dirPass(ctx context.Context, rel string) (subdirs []string, errs []error) {
+func (s *Sink) dirPass(ctx context.Context, rel string, scope *event.Scope) (subdirs []string, errs []error) {
 	sfd, dfd, err := s.openPair(rel)
 	if err != nil || sfd < 0 {
 		return nil, errs1(err)
@@ -111,7 +114,7 @@ func (s *Sink) dirPass(ctx context.Context, rel string) (subdirs []string, errs 
 			return nil, errs1(opError("chmod", s.dstPath(rel), err))
 		}
 	}
-	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel)
+	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel, scope)
 	if ctx.Err() != nil {
 		return nil, errs
 	}
@@ -150,8 +153,9 @@ func (s *Sink) openPair(rel string) (sfd, dfd int, err error) {
 }
 
 // syncChildren syncs each source entry into the target directory and
-// deletes target entries the source does not have.
-func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string) (subdirs []string, errs []error) {
+// deletes target entries the source does not have, leaving alone what
+// Keep drops or scope skips.
+func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, scope *event.Scope) (subdirs []string, errs []error) {
 	sents, err := readDirAt(sfd, s.srcPath(rel))
 	if err != nil {
 		return nil, errs1(err)
@@ -170,7 +174,7 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string) (subd
 		}
 		name, crel := de.Name(), event.Join(rel, de.Name())
 		delete(extra, name) // in the source: not an extra, even if excluded
-		if !s.keep(crel, de.IsDir()) {
+		if !s.keep(crel, de.IsDir()) || scope.Skips(crel, de.IsDir()) {
 			continue
 		}
 		isDir, err := s.syncEntry(entry{src: sfd, dst: dfd, name: name, rel: crel, kept: true})
@@ -183,6 +187,9 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string) (subd
 	for name, isDir := range extra {
 		if ctx.Err() != nil {
 			return nil, errs
+		}
+		if scope.Skips(event.Join(rel, name), isDir) {
+			continue
 		}
 		if err := s.removeExtra(sfd, dfd, rel, name, isDir); err != nil {
 			errs = append(errs, err)

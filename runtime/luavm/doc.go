@@ -23,6 +23,8 @@
 //		workers = 2, batchFiles = 1000, batchBytes = 67108864,
 //		junk = { ".*.swp" },                    -- false: no junk filter
 //		retry = { attempts = 5, initial = 1, max = 60 },
+//		crontab = { "0 0 3 * * *" },           -- lsyncd 2.3: full syncs, six fields, seconds first
+//		fullsync = { schedule = "@every 6h", exclude = { "/cache/" } },  -- luasync: five or six fields, or @daily ...
 //	}
 //	sync {
 //		default.rsync,                -- every key above, plus:

@@ -127,6 +127,21 @@
 // over), the newer moves out of its Path relied on its rename: each becomes
 // a sync of its own Path (a Rescan for a directory), and so on down.
 //
+// # Narrowed Rescans
+//
+// A Rescan of the root may carry an event.Scope: a scheduled full sync with
+// excludes of its own, which neither copies nor deletes what they exclude.
+// It therefore supersedes nothing: what is pending below it stays (older
+// moves out of it go first, as for any Rescan; other older entries run
+// before or after it, by state), in-flight work below it is not covered,
+// and it does not clear the old path of a dropped move, which gets its
+// delete. Once it is taken, the Creates and Moves still pending below it
+// count as ones the target may hold: it may have copied them. A pending
+// Rescan of the root stays when a narrowed one is pushed (a plain one does
+// more; a narrowed one is the same request, not started yet); a plain one
+// pushed later absorbs it. A requeued narrowed Rescan comes back narrowed.
+// A Scope on any other Rescan is dropped: that Rescan is plain.
+//
 // # Requeue
 //
 // A requeued event R is older than what arrived while it was in flight, and

@@ -1,8 +1,6 @@
 package sink
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,75 +9,103 @@ import (
 	"github.com/luasync/luasync/runtime/queue"
 )
 
-// TestFullSyncDone: the pool says how each full sync of the whole tree
-// ended, a failed one included, and nothing about other events.
-func TestFullSyncDone(t *testing.T) {
-	fails, err := faillog.Open(filepath.Join(t.TempDir(), "fail.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fails.Close()
-	s := newScriptedSink()
-	s.script[""] = []event.Outcome{event.Retry} // the first full sync fails, the next succeeds
-	outcomes := make(chan event.Outcome, 10)
-	clock := newManualClock()
-	p := NewPool(s, queue.New(queue.Options{}), Options{Name: "test", Clock: clock, FailLog: fails,
-		Retry: Retry{Attempts: 3, Initial: time.Second, Max: 4 * time.Second},
-		FullSyncDone: func(o event.Outcome, err error) {
-			if (o == event.OK) != (err == nil) {
-				t.Errorf("FullSyncDone(%v, %v): an error goes with a failure only", o, err)
-			}
-			outcomes <- o
-		}})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+// ended collects what a FullSyncDone is told.
+type ended chan event.Result
 
-	p.Add(event.Event{Op: event.Create, Path: "a"})
-	p.Add(event.Event{Op: event.Rescan, Path: "sub", IsDir: true})
-	p.Add(event.Event{Op: event.Rescan, Path: "", IsDir: true})
-	if got := next(t, outcomes); got != event.Retry {
-		t.Fatalf("first full sync reported %v, want Retry", got)
-	}
-	for p.Stats().Retried == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	clock.Advance(time.Second)
-	if got := next(t, outcomes); got != event.OK {
-		t.Fatalf("second full sync reported %v, want OK", got)
-	}
-	select {
-	case o := <-outcomes:
-		t.Fatalf("an extra report %v: only root full syncs are reported", o)
-	default:
-	}
-}
+func (e ended) done(r event.Result, _ time.Time, _ time.Duration) { e <- r }
 
-func next(t *testing.T, c <-chan event.Outcome) event.Outcome {
+func (e ended) wait(t *testing.T) event.Result {
 	t.Helper()
 	select {
-	case o := <-c:
-		return o
+	case r := <-e:
+		return r
 	case <-time.After(30 * time.Second):
-		t.Fatal("no full sync reported")
+		t.Fatal("FullSyncDone was not called")
 	}
-	return 0
+	return event.Result{}
 }
 
-// TestAddReady: the startup full sync goes at once, however long the
-// settle time; an ordinary event waits for it.
-func TestAddReady(t *testing.T) {
+var skipNothing = &event.Scope{Skip: func(string, bool) bool { return false }}
+
+// TestPoolFullSyncNeverStacks: a scheduled full sync is refused while one
+// of the whole tree is pending or running, whoever queued it, and is
+// accepted again once it has ended.
+func TestPoolFullSyncNeverStacks(t *testing.T) {
 	s := newScriptedSink()
-	f := newFixture(t, s, queue.Options{Delay: time.Hour, MaxWait: time.Hour}, 1)
-	f.pool.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
-	f.waitApplied(t, 1)
-	f.pool.Add(event.Event{Op: event.Create, Path: "a"})
-	f.clock.Advance(time.Minute)
-	time.Sleep(50 * time.Millisecond) // a wrong pool would apply it now; a right one cannot be waited for
-	if got := f.sink.seen(); len(got) != 1 || got[0][0].Op != event.Rescan {
-		t.Fatalf("batches %v: want only the full sync, the create settling for an hour", got)
+	s.gate = make(chan struct{})
+	f := newFixture(t, s, queue.Options{}, 2)
+	done := make(ended, 4)
+	if !f.pool.FullSync(skipNothing, done.done) {
+		t.Fatal("FullSync refused on an idle pool")
 	}
-	f.clock.Advance(time.Hour)
-	f.waitApplied(t, 2)
+	<-s.started // running now
+	stacked := f.pool.FullSync(nil, done.done)
+	close(s.gate)
+	if stacked {
+		t.Fatal("FullSync accepted while one is running")
+	}
+	if r := done.wait(t); r.Outcome != event.OK || r.Event.Op != event.Rescan || r.Event.Scope != skipNothing {
+		t.Fatalf("FullSyncDone told %+v, want the narrowed rescan, OK", r)
+	}
+	if !f.pool.FullSync(nil, done.done) {
+		t.Fatal("FullSync refused once the last one ended")
+	}
+	if r := done.wait(t); r.Outcome != event.OK || r.Event.Scope != nil {
+		t.Fatalf("FullSyncDone told %+v, want the plain rescan, OK", r)
+	}
+	if len(done) != 0 {
+		t.Fatalf("FullSyncDone called more than once per full sync")
+	}
+}
+
+// TestPoolFullSyncWaitsForAPendingOne: the startup sync, still pending,
+// counts as a full sync under way.
+func TestPoolFullSyncWaitsForAPendingOne(t *testing.T) {
+	s := newScriptedSink()
+	f := newFixture(t, s, queue.Options{Delay: time.Minute}, 1)
+	f.pool.Add(event.Event{Op: event.Rescan, IsDir: true})
+	if f.pool.FullSync(nil, nil) {
+		t.Fatal("FullSync accepted while the startup sync is pending")
+	}
+	f.clock.Advance(time.Minute)
+	f.waitApplied(t, 1)
+	if b := s.seen(); len(b) != 1 || len(b[0]) != 1 {
+		t.Fatalf("batches %v, want the one startup rescan", b)
+	}
+}
+
+// TestPoolFullSyncFailure: a full sync the sink cannot apply ends too, and
+// FullSyncDone says so.
+func TestPoolFullSyncFailure(t *testing.T) {
+	s := newScriptedSink()
+	s.script[""] = []event.Outcome{event.Fail}
+	f := newFixture(t, s, queue.Options{}, 1)
+	done := make(ended, 1)
+	f.pool.FullSync(nil, done.done)
+	if r := done.wait(t); r.Outcome != event.Fail || r.Err == nil {
+		t.Fatalf("FullSyncDone told %+v, want Fail with the sink's error", r)
+	}
+}
+
+// TestPoolNarrowedFullSyncKeepsTheFailLog: a narrowed full sync did not
+// look at what it skipped, so it does not compact the fail log; a plain
+// one does.
+func TestPoolNarrowedFullSyncKeepsTheFailLog(t *testing.T) {
+	s := newScriptedSink()
+	f := newFixture(t, s, queue.Options{}, 1)
+	old := faillog.Entry{Time: f.clock.Now().Add(-time.Hour), Sink: "test", Event: modify("cache/old")}
+	if err := f.fails.Append(old); err != nil {
+		t.Fatal(err)
+	}
+	done := make(ended, 1)
+	f.pool.FullSync(skipNothing, done.done)
+	done.wait(t)
+	if e := f.failed(t); len(e) != 1 {
+		t.Fatalf("fail log after a narrowed full sync = %+v, want the entry kept", e)
+	}
+	f.pool.FullSync(nil, done.done)
+	done.wait(t)
+	if e := f.failed(t); len(e) != 0 {
+		t.Fatalf("fail log after a plain full sync = %+v, want it compacted", e)
+	}
 }
