@@ -169,6 +169,12 @@ func (ld *loader) bindActions(L *lua.LState, cfg *config.Config) error {
 		if err := ld.prepare(L, t, d); err != nil {
 			return err
 		}
+		if v, ok := t.RawGetString("target").(lua.LString); ok && d.hybrid && s.Target == "" {
+			// prepare may make the target, as lsyncd's lpostcmd does
+			// from host and targetdir.
+			s.Target = string(v)
+			ld.resolveTargets(s)
+		}
 		ret, err := ld.callRT(L, "addSync", lua.LNumber(i), t, lua.LString(source))
 		if err != nil {
 			return err

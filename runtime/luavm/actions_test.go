@@ -326,3 +326,25 @@ func TestMirrorWithAnAction(t *testing.T) {
 		t.Errorf("init: spawns = %+v", step.Spawns)
 	}
 }
+
+// lsyncd's examples/lpostcmd.lua style: a layer on default.rsync declares
+// its own keys in checkgauge, and its prepare makes the target from them.
+func TestMirrorLayerPrepareMakesTheTarget(t *testing.T) {
+	_, cfg, err := LoadString("cfg.lua", `
+local post = {
+	default.rsync,
+	checkgauge = { default.rsync.checkgauge, host = true, targetdir = true, postcmd = true },
+	action = function(inlet) return default.rsync.action(inlet) end,
+	prepare = function(config, level)
+		if not config.target then config.target = config.host .. ":" .. config.targetdir end
+		return default.rsync.prepare(config, level)
+	end,
+}
+sync{ post, source = "/src", host = "backup", targetdir = "/srv/copy", postcmd = "/bin/true" }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cfg.Syncs[0]; s.Target != "backup:/srv/copy" || !s.Actions || s.Kind != "rsync" {
+		t.Errorf("sync = kind %q target %q actions %v, want rsync to backup:/srv/copy through actions", s.Kind, s.Target, s.Actions)
+	}
+}

@@ -72,6 +72,7 @@ func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*sync
 		// A mirror whose events go through Lua first (lsyncd's custom
 		// action calling default.rsync.action(inlet)).
 		d.hybrid, d.fields = true, fields
+		gauged(fields["checkgauge"], declared)
 	}
 	known := slices.Sorted(maps.Keys(syncKeys))
 	for _, key := range slices.Sorted(maps.Keys(fields)) {
@@ -87,6 +88,12 @@ func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*sync
 			err = d.checkExtraKey(key, declared, known)
 		default:
 			err = d.parseKey(key, v)
+			if err != nil && d.hybrid && declared[key] {
+				// A key the layer's checkgauge declares is for its own
+				// functions (lsyncd's examples/lpostcmd.lua: host,
+				// targetdir and postcmd on a default.rsync).
+				err = nil
+			}
 		}
 		if err != nil {
 			return nil, fail(key, err.Error())
