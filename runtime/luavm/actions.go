@@ -281,7 +281,8 @@ func (vm *VM) timed(ctx context.Context, f func() error) error {
 	defer vm.state.RemoveContext()
 	err := f()
 	if err != nil && tctx.Err() != nil && ctx.Err() == nil {
-		return fmt.Errorf("still running after %v (interrupted): %w", timeout, err)
+		where := strings.TrimSuffix(luaErrorText(err), " "+tctx.Err().Error())
+		return fmt.Errorf("still running after %v, interrupted at %s", timeout, strings.TrimSuffix(where, ":"))
 	}
 	return err
 }

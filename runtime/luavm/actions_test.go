@@ -214,6 +214,9 @@ func TestActionFailuresRetry(t *testing.T) {
 		if why := st.Settled[0].Why[0]; p == "boom" && !strings.Contains(why, "cfg.lua:4: boom!") {
 			t.Errorf("boom: why = %q, want the file and line", why)
 		}
+		if why := st.Settled[0].Why[0]; p == "loop" && !strings.Contains(why, "still running after 200ms, interrupted at cfg.lua:5") {
+			t.Errorf("loop: why = %q, want the time limit, file and line", why)
+		}
 	}
 }
 
