@@ -212,7 +212,15 @@ func (s *Sink) baseArgs() []string {
 		args = append(args, "--modify-window=-1")
 	}
 	t := s.opts.Target
-	if secs := timeoutSeconds(s.opts.Timeout); secs != "" {
+	timeout := s.opts.Timeout
+	if timeout == 0 && t.Kind == Local && !hasFlag(args, "--timeout") {
+		// Both ends are local: a run silent this long is stuck, not slow
+		// (rsync sends keep-alives while it works). One was seen stuck
+		// for 42 s with 0.1 s of CPU in the torture test; rsync then
+		// exits 30 and the batch is retried.
+		timeout = localTimeout
+	}
+	if secs := timeoutSeconds(timeout); secs != "" {
 		args = append(args, "--timeout="+secs)
 		if t.Kind == Daemon {
 			args = append(args, "--contimeout="+secs)
@@ -281,6 +289,9 @@ func filterRules(patterns []string) []string {
 	}
 	return out
 }
+
+// localTimeout is --timeout for a local target when the config sets none.
+const localTimeout = 15 * time.Second
 
 // timeoutSeconds renders a timeout as rsync's whole seconds, rounded up so
 // a sub-second timeout does not become 0 (no timeout).
