@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 			Msg: `no sync{} found: add one, e.g. sync{ default.direct, source = "/srv/www", target = "/mnt/mirror" }`,
 		})
 	}
+	errs = append(errs, c.validateTunnels()...)
 	for i := range c.Syncs {
 		errs = append(errs, c.validateSync(&c.Syncs[i])...)
 	}
@@ -102,6 +103,7 @@ func (c *Config) validateSync(s *Sync) []error {
 	case "rsync", "rsyncssh":
 		validateRsync(p, s, sourceOK)
 	}
+	validateSyncTunnel(p, s)
 	validateTunables(p, s)
 	validatePatterns(p, s)
 	return p.errs
