@@ -60,7 +60,20 @@ func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
 	fmt.Fprintf(w, "  workers\t%d\n", c.Workers)
 	fmt.Fprintf(w, "  batch\t%d files, %d bytes\n", c.BatchFiles, c.BatchBytes)
 	fmt.Fprintf(w, "  retry\t%d attempts, backoff %s doubling to %s\n", c.Retry.Attempts, c.Retry.Initial, c.Retry.Max)
+	if t := c.Tunnel; t != nil {
+		fmt.Fprintf(w, "  tunnel\t%s\n", describeTunnel(t))
+	}
 	return nil
+}
+
+// describeTunnel says in one line what a tunnel{} runs and when it is up.
+func describeTunnel(t *config.Tunnel) string {
+	ready := fmt.Sprintf("ready after %s", t.ReadyDelay)
+	if len(t.CheckCommand) > 0 {
+		ready = fmt.Sprintf("ready while %s passes (every %s)", list(t.CheckCommand), t.ReadyDelay)
+	}
+	return fmt.Sprintf("%s (%s): %s mode, %d process(es) of %s, %s, started again %s after exiting",
+		t.Name, t.Pos, t.Mode, t.Parallel, list(t.Command), ready, t.RetryDelay)
 }
 
 func list(s []string) string {

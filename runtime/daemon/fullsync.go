@@ -21,6 +21,8 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 	vmDone := make(chan error, 1)
 	go func() { vmDone <- d.vm.Run(vmCtx) }() // Lua filters are asked about every path
 	defer func() { stopVM(); <-vmDone }()
+	stopTunnels := d.startTunnels(context.WithoutCancel(ctx))
+	defer stopTunnels()
 	var (
 		g    errgroup.Group
 		mu   sync.Mutex
@@ -32,7 +34,7 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 		}
 		for _, t := range s.sinks {
 			g.Go(func() error {
-				if err := d.fullSyncOne(ctx, t); err != nil {
+				if err := d.fullSyncOne(ctx, s, t); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -46,7 +48,14 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (d *Daemon) fullSyncOne(ctx context.Context, t namedSink) error {
+func (d *Daemon) fullSyncOne(ctx context.Context, s *syncRun, t namedSink) error {
+	if s.tunnel != nil {
+		d.log.Info("waiting for the tunnel", "sink", t.name, "tunnel", s.tunnel.Name())
+		if err := waitTunnel(ctx, s.tunnel, s.cfg.Tunnel); err != nil {
+			d.log.Error("full sync failed", "sink", t.name, "err", err)
+			return fmt.Errorf("full sync %s: %w", t.name, err)
+		}
+	}
 	begin := time.Now()
 	res := t.Apply(ctx, event.Batch{{Op: event.Rescan, Path: "", IsDir: true}})
 	if len(res) != 1 || res[0].Outcome != event.OK {

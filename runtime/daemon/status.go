@@ -67,6 +67,12 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 			fmt.Fprintf(&b, "  %s\n    pending %d, in flight %d, applied %d, retried %d, failed %d (see the fail log), batches %d\n",
 				p.Name(), st.Pending, st.InFlight, st.Applied, st.Retried, st.Failed, st.Batches)
 		}
+		if s.tunnel != nil {
+			fmt.Fprintf(&b, "  through tunnel %s: %s\n", s.tunnel.Name(), s.tunnel.State())
+		}
+	}
+	for _, t := range d.tunnels {
+		fmt.Fprintf(&b, "\n%s\n", t.Status())
 	}
 	return b.Bytes()
 }
