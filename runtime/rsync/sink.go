@@ -185,11 +185,22 @@ func (s *Sink) withPort(t Target) Target {
 }
 
 // batchDest is the destination argument for the next batch: the one
-// target, or with a Tunnel the target it hands out.
+// target, or with a Tunnel the one of the run started ahead, if one waits
+// (so a batch goes through one tunnel process, and the next batch through
+// the next), else the next target the Tunnel hands out.
 func (s *Sink) batchDest() (string, bool) {
 	if s.opts.Tunnel == nil {
 		return s.dest, true
 	}
+	if dest := s.warmDest(); dest != "" {
+		return dest, true
+	}
+	return s.tunnelDest()
+}
+
+// tunnelDest is the destination argument of the next target the Tunnel
+// hands out.
+func (s *Sink) tunnelDest() (string, bool) {
 	t, ok := s.opts.Tunnel.Target()
 	if !ok {
 		return "", false

@@ -24,6 +24,7 @@ type warmSlot struct {
 	mu   sync.Mutex
 	p    *proc
 	args []string // p's arguments
+	dest string   // p's destination argument
 	// broken: the last warm run had exited before a batch came (the
 	// target is down, say); no more are started until a run succeeds, so
 	// a dead target is not dialled twice as often.
@@ -44,9 +45,12 @@ func (s *Sink) Prepare() {
 	if w.broken || w.p != nil {
 		return
 	}
-	dest, ok := s.batchDest()
-	if !ok {
-		return
+	dest := s.dest
+	if s.opts.Tunnel != nil {
+		var ok bool
+		if dest, ok = s.tunnelDest(); !ok {
+			return
+		}
 	}
 	s.runs.Add(1)
 	s.master.ensure()
@@ -56,7 +60,7 @@ func (s *Sink) Prepare() {
 		w.broken = true
 		return
 	}
-	w.p, w.args = p, args
+	w.p, w.args, w.dest = p, args, dest
 	time.AfterFunc(warmIdle, func() {
 		w.mu.Lock()
 		idle := w.p == p
@@ -70,10 +74,18 @@ func (s *Sink) Prepare() {
 	})
 }
 
+// warmDest is the destination of the waiting warm run, or "".
+func (s *Sink) warmDest() string {
+	s.warm.mu.Lock()
+	defer s.warm.mu.Unlock()
+	if s.warm.p == nil {
+		return ""
+	}
+	return s.warm.dest
+}
+
 // takeWarm returns the waiting warm run and its arguments, or nil; one
-// that already exited marks the slot broken. With a Tunnel, the warm run
-// may go through another tunnel process than the rest of the batch: any
-// ready one will do.
+// that already exited marks the slot broken.
 func (s *Sink) takeWarm() (*proc, []string) {
 	w := &s.warm
 	w.mu.Lock()
