@@ -31,7 +31,7 @@ func (t *Tunnel) check(s *slot) {
 	argv := expandAll(t.opts.CheckCommand, t.endpoint(s))
 	r := checkResult{s: s, p: s.p}
 	timeout := max(t.opts.ReadyDelay, checkTimeout)
-	go func() {
+	t.checking.Go(func() {
 		out := &tail{}
 		cp, err := startProcess(argv, out)
 		if err != nil {
@@ -56,7 +56,7 @@ func (t *Tunnel) check(s *slot) {
 		case t.checks <- r:
 		case <-t.stopped:
 		}
-	}()
+	})
 }
 
 // checked records a check's result: a pass makes the process ready, a

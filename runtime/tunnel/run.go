@@ -150,6 +150,7 @@ func (t *Tunnel) stop() {
 	for _, p := range procs {
 		p.wait()
 	}
+	t.checking.Wait()
 	if len(procs) > 0 {
 		t.log.Info("tunnel stopped", "processes", len(procs))
 	}

@@ -127,8 +127,9 @@ type Tunnel struct {
 	exits chan *process // a process has exited
 	// checks carries finished checks; stopped is closed when Run returns,
 	// so a waiter finishing late never blocks.
-	checks  chan checkResult
-	stopped chan struct{}
+	checks   chan checkResult
+	stopped  chan struct{}
+	checking sync.WaitGroup // running checks, which stop waits for
 
 	mu      sync.Mutex // guards what Endpoint, Open and Status read
 	slots   []*slot
@@ -269,7 +270,11 @@ func (st Status) String() string {
 				fmt.Fprintf(&b, ", %d checks failed in a row", p.FailedChecks)
 			}
 		}
-		fmt.Fprintf(&b, " (%d starts)", p.Starts)
+		if p.Starts == 1 {
+			b.WriteString(" (1 start)")
+		} else {
+			fmt.Fprintf(&b, " (%d starts)", p.Starts)
+		}
 	}
 	return b.String()
 }
