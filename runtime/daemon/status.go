@@ -92,6 +92,12 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 				}
 			}
 		}
+		if s.tunnel != nil {
+			fmt.Fprintf(&b, "  through tunnel %s: %s\n", s.tunnel.Name(), s.tunnel.State())
+		}
+	}
+	for _, t := range d.tunnels {
+		fmt.Fprintf(&b, "\n%s\n", t.Status())
 	}
 	return b.Bytes()
 }

@@ -1,6 +1,7 @@
 package rsync
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -72,10 +73,29 @@ type Options struct {
 	// for rsync and for the move script alike, and SSH and the port must
 	// be empty. Ignored for other targets.
 	Rsh string
+	// Tunnel, when set, gives each batch its target: Target with the host
+	// and port of one of a tunnel's ready processes (lsyncd 2.3's
+	// tunnel{}; package daemon adapts package tunnel to this). Target is
+	// then the target with a stand-in port, for the checks New makes and
+	// the flags every run shares, and Tunnel.String() names the sink.
+	Tunnel Tunnel
 	// Logger receives run failures (warn, error) and each run (debug).
 	// nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// Tunnel hands out the target of each batch (see Options.Tunnel).
+type Tunnel interface {
+	// Target returns where the next batch goes, or false while the
+	// tunnel has no ready process.
+	Target() (Target, bool)
+	// String is the target as written, placeholders and all.
+	String() string
+}
+
+// errTunnelDown is a batch's fate when its tunnel went down between the
+// pool's taking it and the sink's applying it.
+var errTunnelDown = errors.New("the tunnel has no ready process")
 
 // SSHOptions are lsyncd's ssh = { ... } table.
 type SSHOptions struct {
@@ -98,7 +118,7 @@ type Sink struct {
 	opts   Options
 	log    *slog.Logger
 	source string // Source with a trailing slash
-	dest   string // the destination argument, with a trailing slash
+	dest   string // the destination argument, with a trailing slash; per batch with a Tunnel
 	rsync  string // the rsync binary's path
 	base   []string
 	ssh    []string // remote shell argv for the move script, SSH only
@@ -117,7 +137,7 @@ func New(opts Options) (*Sink, error) {
 	if opts.Args == nil {
 		s.opts.Args = DefaultArgs
 	}
-	s.applyPort()
+	s.opts.Target = s.withPort(s.opts.Target)
 	for _, check := range []func() error{s.checkSource, s.checkTarget, s.findRsync, s.checkPassword, s.setupSSH} {
 		if err := check(); err != nil {
 			return nil, fmt.Errorf("rsync sink %s: %w", s, err)
@@ -140,13 +160,18 @@ func (s *Sink) Close() error {
 }
 
 // String names the sink in logs: the target, never a secret.
-func (s *Sink) String() string { return "rsync:" + s.opts.Target.String() }
+func (s *Sink) String() string {
+	if s.opts.Tunnel != nil {
+		return "rsync:" + s.opts.Tunnel.String()
+	}
+	return "rsync:" + s.opts.Target.String()
+}
 
 // Runs is how many rsync processes the sink has started.
 func (s *Sink) Runs() uint64 { return s.runs.Load() }
 
-func (s *Sink) applyPort() {
-	t := &s.opts.Target
+// withPort gives t the configured port when it names none.
+func (s *Sink) withPort(t Target) Target {
 	if t.Port == 0 && t.Kind == Daemon {
 		t.Port = s.opts.Port
 	}
@@ -156,6 +181,31 @@ func (s *Sink) applyPort() {
 			t.Port = s.opts.Port
 		}
 	}
+	return t
+}
+
+// batchDest is the destination argument for the next batch: the one
+// target, or with a Tunnel the one of the run started ahead, if one waits
+// (so a batch goes through one tunnel process, and the next batch through
+// the next), else the next target the Tunnel hands out.
+func (s *Sink) batchDest() (string, bool) {
+	if s.opts.Tunnel == nil {
+		return s.dest, true
+	}
+	if dest := s.warmDest(); dest != "" {
+		return dest, true
+	}
+	return s.tunnelDest()
+}
+
+// tunnelDest is the destination argument of the next target the Tunnel
+// hands out.
+func (s *Sink) tunnelDest() (string, bool) {
+	t, ok := s.opts.Tunnel.Target()
+	if !ok {
+		return "", false
+	}
+	return s.withPort(t).dest(), true
 }
 
 func (s *Sink) checkSource() error {
