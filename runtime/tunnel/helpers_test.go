@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luasync/luasync/internal/clocktest"
+	"github.com/luasync/luasync/runtime/clock"
 )
 
 // helperArg makes the test binary act as a tunnel or check command (see
@@ -84,7 +84,7 @@ func helperCommand(t *testing.T, args ...string) []string {
 // running is a tunnel under test, its clock, and Run's result.
 type running struct {
 	*Tunnel
-	clock  *clocktest.Manual
+	clock  *clock.Manual
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -92,7 +92,7 @@ type running struct {
 // startTunnel runs a tunnel with a manual clock until the test ends.
 func startTunnel(t *testing.T, opts Options) *running {
 	t.Helper()
-	clock := clocktest.NewManual()
+	clock := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	opts.Clock = clock
 	if opts.Name == "" {
 		opts.Name = t.Name()

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/luasync/luasync/runtime/clock"
 )
 
 // Mode is how a tunnel runs its command.
@@ -79,17 +81,10 @@ type Options struct {
 	// process is stopped (and started again after RetryDelay).
 	CheckMaxFailed int
 	// Clock is the source of time; nil is the real clock.
-	Clock Clock
+	Clock clock.Clock
 	// Logger receives state changes, process starts and exits, and what
 	// the processes print; nil means slog.Default().
 	Logger *slog.Logger
-}
-
-// Clock is where a Tunnel reads the time and arms its timer.
-type Clock interface {
-	Now() time.Time
-	// NewTimer returns a channel that receives once after d, and a stop func.
-	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
 }
 
 // Endpoint is the local end of one tunnel process, what a transfer uses
@@ -153,7 +148,7 @@ func New(opts Options) *Tunnel {
 		opts.CheckExitCodes = []int{0}
 	}
 	if opts.Clock == nil {
-		opts.Clock = realClock{}
+		opts.Clock = clock.System{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -302,14 +297,4 @@ func (t *Tunnel) setState() {
 	t.state = state
 	close(t.changed)
 	t.changed = make(chan struct{})
-}
-
-// realClock is the system clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	tm := time.NewTimer(d)
-	return tm.C, tm.Stop
 }
