@@ -11,9 +11,13 @@ sync {
     delay    = 0.2,
     maxProcesses = 1,                       -- one command at a time, in order
     onStartup = "mkdir -p ^target && cp -a ^source. ^target",
-    onCreate = "cp -a ^sourcePath ^targetPathdir",
-    onModify = "cp -a ^sourcePath ^targetPathdir",
-    onAttrib = "cp -a ^sourcePath ^targetPathdir",
+    -- A path gone by the time its command runs is fine: the delete or
+    -- rename that took it comes next. Without the "||", cp fails, and the
+    -- default collect stops the sync on any exit code but 0, as lsyncd's.
+    onCreate = "cp -a ^sourcePath ^targetPathdir || [ ! -e ^sourcePath ]",
+    onModify = "cp -a ^sourcePath ^targetPathdir || [ ! -e ^sourcePath ]",
+    onAttrib = "cp -a ^sourcePath ^targetPathdir || [ ! -e ^sourcePath ]",
     onDelete = "rm -rf ^targetPath",
-    onMove   = "mv ^o.targetPath ^d.targetPath",
+    -- The old name may never have been copied: copy the new one instead.
+    onMove   = "mv ^o.targetPath ^d.targetPath || cp -a ^d.sourcePath ^d.targetPathdir || [ ! -e ^d.sourcePath ]",
 }

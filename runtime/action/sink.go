@@ -38,6 +38,12 @@ type Options struct {
 	// Mirror is the sync's own mirror, for a mirror kind with a custom
 	// action that hands events back to it (default.rsync.action(inlet)).
 	Mirror Mirror
+	// Source and Keep let a Rescan of a directory reach actions as what
+	// lsyncd reports for a directory that appears: a Create of it and of
+	// everything in it that Keep keeps (see expand). Without Source, a
+	// Rescan goes to the actions as is (a Full event).
+	Source string
+	Keep   func(rel string, isDir bool) bool
 }
 
 // Mirror applies events, as every sink does (package sink's Sink).
@@ -92,6 +98,10 @@ func New(opts Options) *Sink {
 func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
 	id := ids.Add(1)
 	settled := make(chan event.Settled, 1)
+	in, owner := b, []int(nil)
+	if s.opts.Mirror == nil && s.opts.Source != "" {
+		b, owner = s.expand(in)
+	}
 	s.mu.Lock()
 	s.waiting[id] = settled
 	s.batches[id] = b
@@ -104,14 +114,14 @@ func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
 	}()
 	step, err := s.opts.Lua.Deliver(ctx, s.opts.Sync, id, b)
 	if err != nil {
-		return all(b, event.Retry, fmt.Errorf("hand events to the actions of %s: %w", s.opts.Name, err))
+		return all(in, event.Retry, fmt.Errorf("hand events to the actions of %s: %w", s.opts.Name, err))
 	}
 	s.handle(step)
 	select {
 	case st := <-settled:
-		return results(b, st)
+		return fold(in, owner, results(b, st))
 	case <-ctx.Done():
-		return all(b, event.Retry, fmt.Errorf("actions of %s: %w", s.opts.Name, ctx.Err()))
+		return all(in, event.Retry, fmt.Errorf("actions of %s: %w", s.opts.Name, ctx.Err()))
 	}
 }
 

@@ -218,7 +218,8 @@ func (s *syncRun) route(ev event.Event) {
 func (s *syncRun) actions(mirror action.Mirror) *action.Sink {
 	c := s.cfg
 	return action.New(action.Options{Sync: c.Index, Name: c.Name, Lua: s.d.vm, Mirror: mirror,
-		Where: fmt.Sprintf("%s:%d", c.Pos.File, c.Pos.Line), Logger: s.log, Dir: configDir(s.d.cfg)})
+		Where: fmt.Sprintf("%s:%d", c.Pos.File, c.Pos.Line), Logger: s.log, Dir: configDir(s.d.cfg),
+		Source: c.Source, Keep: s.keep.Keeps})
 }
 
 // withActions puts a mirror behind the sync's actions when the config
