@@ -315,3 +315,21 @@ sync{ default.direct, source = %[1]q, target = %[3]q .. "/mirror", delay = 0.05,
 		t.Errorf("exit %d after %v; the slow command should be stopped at shutdown", code, took)
 	}
 }
+
+// terminate(code) from an action stops luasync as SIGTERM does: 0 exits
+// 0, anything else exits 1 and says who asked.
+func TestTerminateFromAnAction(t *testing.T) {
+	for _, c := range []struct{ code, want int }{{0, 0}, {3, 1}} {
+		src, _, _, cfg := actionDirs(t, fmt.Sprintf(`
+sync{ source = %%[1]q, delay = 0.05, init = false,
+	onCreate = function(event) terminate(%d) end }`, c.code))
+		p := startRunning(t, cfg)
+		writeFile(t, filepath.Join(src, "stop"), "")
+		if got := p.wait(t); got != c.want {
+			t.Errorf("terminate(%d): exit %d, want %d\n%s", c.code, got, c.want, p.out.String())
+		}
+		if c.code != 0 && !strings.Contains(p.out.String(), "an action called terminate(3)") {
+			t.Errorf("terminate(3): the exit does not say why:\n%s", p.out.String())
+		}
+	}
+}

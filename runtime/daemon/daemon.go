@@ -86,6 +86,10 @@ func FailLogPath(cfg *config.Config) string {
 // cancelled; then it drains and persists. Watches for every sync are in place
 // before any startup full sync is queued.
 func (d *Daemon) Run(ctx context.Context) error {
+	ctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	term := newTermination(stopAll, d.log)
+	d.vm.SetTerminate(term.request)
 	for _, s := range d.syncs {
 		if err := s.open(); err != nil {
 			d.closeAll()
@@ -148,7 +152,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := <-vmDone; err != nil && !errors.Is(err, context.Canceled) {
 		perr = errors.Join(perr, fmt.Errorf("lua vm: %w", err))
 	}
-	return errors.Join(werr, perr)
+	return errors.Join(werr, perr, term.err())
 }
 
 // queueStartupSyncs queues a root Rescan for every sink whose sync has
