@@ -86,6 +86,10 @@ type Sync struct {
 
 	Index int // position among the config's syncs, 0-based
 	Pos   Pos // where sync{} was called
+	// KeyPos is where each key of the sync{} was set (its own line, in
+	// the sync{} table or in a layer), for messages; a key missing here
+	// is reported at Pos.
+	KeyPos map[string]Pos
 }
 
 // Retry is the backoff for events a sink reports as Retry.

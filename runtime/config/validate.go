@@ -48,12 +48,17 @@ func (c *Config) Validate() error {
 // problems collects the errors of one table.
 type problems struct {
 	pos   Pos
+	keys  map[string]Pos // where each key was set, when known
 	table string
 	errs  []error
 }
 
 func (p *problems) add(key, format string, args ...any) {
-	p.errs = append(p.errs, &Error{Pos: p.pos, Table: p.table, Key: key, Msg: fmt.Sprintf(format, args...)})
+	pos := p.pos
+	if at, ok := p.keys[key]; ok && key != "" && at.Line > 0 {
+		pos = at
+	}
+	p.errs = append(p.errs, &Error{Pos: pos, Table: p.table, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *Config) posOr(pos Pos) Pos {
@@ -88,7 +93,7 @@ func (c *Config) validateSettings() []error {
 }
 
 func (c *Config) validateSync(s *Sync) []error {
-	p := &problems{pos: c.posOr(s.Pos), table: "sync{}"}
+	p := &problems{pos: c.posOr(s.Pos), keys: s.KeyPos, table: "sync{}"}
 	validateKind(p, s.Kind)
 	if s.Name == "" {
 		p.add("name", "must not be empty")

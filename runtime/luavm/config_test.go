@@ -114,6 +114,12 @@ sync { direct, source = "/srv/b", target = "/mnt/b", exclude = "*.tmp", maxProce
 		Index:         1,
 		Pos:           config.Pos{File: name, Line: 35},
 	}}
+	if got := cfg.Syncs[0].KeyPos["delay"]; got != (config.Pos{File: name, Line: 23}) {
+		t.Errorf("KeyPos[delay] = %v, want line 23, where delay is set", got)
+	}
+	for i := range cfg.Syncs {
+		cfg.Syncs[i].KeyPos = nil
+	}
 	if !reflect.DeepEqual(cfg.Syncs, wantSyncs) {
 		t.Errorf("syncs:\n got %+v\nwant %+v", cfg.Syncs, wantSyncs)
 	}
@@ -186,7 +192,7 @@ sync{
 		t.Errorf("sync = %+v", s)
 	}
 	err = cfg.Validate()
-	if want := `/etc/lsyncd.conf:8: sync{} key "source": /var/www does not exist`; err == nil || err.Error() != want {
+	if want := `/etc/lsyncd.conf:10: sync{} key "source": /var/www does not exist`; err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v, want only %q", err, want)
 	}
 }

@@ -33,8 +33,9 @@ func (ld *loader) syncCall(L *lua.LState) int {
 	}
 	d, err := ld.parseSync(t, pos)
 	if err != nil {
-		raise(L, err)
+		raise(L, ld.atKey(t, err))
 	}
+	ld.keyPos = append(ld.keyPos, ld.keyLines(t, pos))
 	ld.decls = append(ld.decls, d)
 	return 0
 }
