@@ -9,6 +9,7 @@ func (s *Sync) FilterOptions() filter.Options {
 		Exclude:     s.Exclude,
 		ExcludeFrom: s.ExcludeFrom,
 		Rules:       s.FilterRules,
+		RulesFrom:   s.FilterFrom,
 	}
 }
 
@@ -24,6 +25,7 @@ func validatePatterns(p *problems, s *Sync) {
 		{"exclude", filter.Options{Junk: none, Exclude: s.Exclude}},
 		{"excludeFrom", filter.Options{Junk: none, ExcludeFrom: s.ExcludeFrom}},
 		{"filter", filter.Options{Junk: none, Rules: s.FilterRules}},
+		{"filterFrom", filter.Options{Junk: none, RulesFrom: s.FilterFrom}},
 	}
 	for _, l := range lists {
 		if _, err := filter.New(l.opts); err != nil {

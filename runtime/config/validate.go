@@ -204,6 +204,12 @@ func validateTunables(p *problems, s *Sync) {
 	if s.BatchBytes < 1 {
 		p.add("batchBytes", "%d: must be at least 1", s.BatchBytes)
 	}
+	if s.BatchSizeLimit < 0 {
+		p.add("batchSizeLimit", "%d: must not be negative (0 turns it off)", s.BatchSizeLimit)
+	}
+	if s.MaxDelays < 0 {
+		p.add("maxDelays", "%d: must not be negative (0 turns it off)", s.MaxDelays)
+	}
 	r := s.Retry
 	switch {
 	case r.Attempts < 0:

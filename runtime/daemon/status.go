@@ -66,6 +66,9 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 			st := p.Stats()
 			fmt.Fprintf(&b, "  %s\n    pending %d, in flight %d, applied %d, retried %d, failed %d (see the fail log), batches %d\n",
 				p.Name(), st.Pending, st.InFlight, st.Applied, st.Retried, st.Failed, st.Batches)
+			if st.Stopped != "" {
+				fmt.Fprintf(&b, "    STOPPED until luasync restarts: %s\n", st.Stopped)
+			}
 		}
 	}
 	return b.Bytes()

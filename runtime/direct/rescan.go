@@ -16,6 +16,8 @@ import (
 var RescanWorkers = 4
 
 // rescan makes the target subtree at rel identical to the source subtree.
+// Extras on the target are deleted by Options.FullDelete in a full sync
+// (rel is the root) and by Options.Delete in any other rescan.
 func (s *Sink) rescan(ctx context.Context, rel string) error {
 	if !s.parentKept(rel) {
 		return nil
@@ -33,7 +35,11 @@ func (s *Sink) rescan(ctx context.Context, rel string) error {
 	if err != nil || !isDir {
 		return err
 	}
-	w := &walk{s: s, ctx: ctx, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
+	del := s.opts.Delete
+	if rel == "" {
+		del = s.opts.FullDelete
+	}
+	w := &walk{s: s, ctx: ctx, del: del, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
 	w.dir(rel)
 	w.wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -52,6 +58,7 @@ func (s *Sink) rescan(ctx context.Context, rel string) error {
 type walk struct {
 	s   *Sink
 	ctx context.Context
+	del bool // delete extras
 	sem chan struct{}
 	wg  sync.WaitGroup
 
@@ -66,7 +73,7 @@ func (w *walk) record(err error) {
 }
 
 func (w *walk) dir(rel string) {
-	subdirs, errs := w.s.dirPass(w.ctx, rel)
+	subdirs, errs := w.s.dirPass(w.ctx, rel, w.del)
 	for _, err := range errs {
 		w.record(err)
 	}
@@ -88,9 +95,9 @@ func (w *walk) dir(rel string) {
 }
 
 // dirPass syncs the entries of directory rel (whose own target directory
-// exists by now), removes extras, sets the directory's own mode and mtime
-// last, and returns the subdirectories still to walk.
-func (s *Sink) dirPass(ctx context.Context, rel string) (subdirs []string, errs []error) {
+// exists by now), removes extras if del, sets the directory's own mode and
+// mtime last, and returns the subdirectories still to walk.
+func (s *Sink) dirPass(ctx context.Context, rel string, del bool) (subdirs []string, errs []error) {
 	sfd, dfd, err := s.openPair(rel)
 	if err != nil || sfd < 0 {
 		return nil, errs1(err)
@@ -111,7 +118,7 @@ func (s *Sink) dirPass(ctx context.Context, rel string) (subdirs []string, errs 
 			return nil, errs1(opError("chmod", s.dstPath(rel), err))
 		}
 	}
-	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel)
+	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel, del)
 	if ctx.Err() != nil {
 		return nil, errs
 	}
@@ -149,9 +156,9 @@ func (s *Sink) openPair(rel string) (sfd, dfd int, err error) {
 	})
 }
 
-// syncChildren syncs each source entry into the target directory and
-// deletes target entries the source does not have.
-func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string) (subdirs []string, errs []error) {
+// syncChildren syncs each source entry into the target directory and, if
+// del, deletes target entries the source does not have.
+func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, del bool) (subdirs []string, errs []error) {
 	sents, err := readDirAt(sfd, s.srcPath(rel))
 	if err != nil {
 		return nil, errs1(err)
@@ -184,7 +191,7 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string) (subd
 		if ctx.Err() != nil {
 			return nil, errs
 		}
-		if err := s.removeExtra(sfd, dfd, rel, name, isDir); err != nil {
+		if err := s.removeExtra(sfd, dfd, rel, name, isDir, del); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -194,13 +201,13 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string) (subd
 // removeExtra deletes a target entry the source does not have, unless
 // deletes are off or Keep protects it. Temporary files are ours: one still
 // being written is left alone, a leftover from a crash always goes.
-func (s *Sink) removeExtra(sfd, dfd int, rel, name string, isDir bool) error {
+func (s *Sink) removeExtra(sfd, dfd int, rel, name string, isDir, del bool) error {
 	e := entry{src: -1, dst: dfd, name: name, rel: event.Join(rel, name)}
 	if isTempName(name) {
 		if _, busy := s.inflight.Load(e.rel); busy {
 			return nil
 		}
-	} else if !s.opts.Delete || !s.keep(e.rel, isDir) {
+	} else if !del || !s.keep(e.rel, isDir) {
 		return nil
 	}
 	var st unix.Stat_t

@@ -160,6 +160,7 @@ func (ld *loader) config() *config.Config {
 		}
 		s.Source = ld.resolve(s.Source)
 		s.ExcludeFrom = ld.resolve(s.ExcludeFrom)
+		s.FilterFrom = ld.resolve(s.FilterFrom)
 		ld.resolveTargets(&s)
 		cfg.Syncs = append(cfg.Syncs, s)
 	}

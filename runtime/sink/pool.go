@@ -51,6 +51,8 @@ type Options struct {
 type Stats struct {
 	Added, Applied, Retried, Failed, Batches uint64
 	Pending, InFlight                        int
+	// Stopped says why the sink stopped for good (event.Stop), or "".
+	Stopped string
 }
 
 // Pool feeds one Sink from one Queue with a fixed number of workers.
@@ -76,6 +78,12 @@ type Pool struct {
 	// lost holds what shutdown could not persist, one error per failed
 	// fail log write; Run returns them.
 	lost []error
+	// halted says why the sink stopped for good (event.Stop), "" while it
+	// runs; see halt.go. dropping holds events taken from the queue for
+	// the fail log, dropAt when the queue is next emptied into it.
+	halted   string
+	dropping []event.Event
+	dropAt   time.Time
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
@@ -130,10 +138,10 @@ func (p *Pool) Add(ev event.Event) {
 // Stats returns the pool's counters.
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()
-	pending, inflight := p.q.Len(), p.q.InFlight()
+	pending, inflight, halted := p.q.Len(), p.q.InFlight(), p.halted
 	p.mu.Unlock()
 	return Stats{Added: p.added.Load(), Applied: p.applied.Load(), Retried: p.retried.Load(),
-		Failed: p.failed.Load(), Batches: p.batches.Load(), Pending: pending, InFlight: inflight}
+		Failed: p.failed.Load(), Batches: p.batches.Load(), Pending: pending, InFlight: inflight, Stopped: halted}
 }
 
 // Run applies batches until ctx is cancelled, then drains for up to the
@@ -187,7 +195,8 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 	for {
 		before := busy
 		pending, next, hasNext := p.takeReady(jobs, &busy)
-		if p.prep != nil && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead {
+		p.writeDropped()
+		if p.prep != nil && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead && !p.isHalted() {
 			p.prep.Prepare()
 		}
 		if ctxDone == nil && pending == 0 && busy == 0 {
@@ -228,6 +237,9 @@ func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Tim
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.opts.Clock.Now()
+	if p.halted != "" {
+		return p.dropReady(now)
+	}
 	if p.stopping {
 		p.q.Flush()
 	} else if !p.recoverAt.IsZero() && !now.Before(p.recoverAt) {
@@ -275,13 +287,18 @@ func (p *Pool) persistPending() {
 	p.mu.Lock()
 	left := p.q.Drain()
 	p.mu.Unlock()
-	if len(left) == 0 {
+	p.writeEvents(left, "not applied before shutdown")
+}
+
+// writeEvents appends events to the fail log, all for one reason.
+func (p *Pool) writeEvents(evs []event.Event, reason string) {
+	if len(evs) == 0 {
 		return
 	}
 	now := p.opts.Clock.Now()
-	entries := make([]faillog.Entry, len(left))
-	for i, ev := range left {
-		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: "not applied before shutdown"}
+	entries := make([]faillog.Entry, len(evs))
+	for i, ev := range evs {
+		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: reason}
 	}
 	p.writeFailed(entries)
 }
