@@ -3,6 +3,7 @@ package luavm
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -38,10 +39,42 @@ func (ld *loader) nameCall(L *lua.LState, e *config.Error) {
 		}
 		e.Msg = fmt.Sprintf("attempt to call a %s value (%s)", v.Type(), what)
 		if v == lua.LNil {
-			e.Msg += suggestion(c.name(), choices)
+			e.Msg += nameSuggestion(c.name(), choices)
 		}
 		return
 	}
+}
+
+// indexNil is the start of gopher-lua's message for indexing nil.
+const indexNil = "attempt to index a non-table object(nil) with key '"
+
+// nameIndex rewrites gopher-lua's error for indexing nil at e's line
+// when the parse shows a global read there, name.key, whose name holds
+// nil, the way Lua 5.3 words it, with a "did you mean":
+//
+//	cfg.lua:2: attempt to index a nil value (global 'defualt') with key 'rsync' (did you mean "default"?)
+func (ld *loader) nameIndex(L *lua.LState, e *config.Error) {
+	key, ok := strings.CutPrefix(e.Msg, indexNil)
+	if !ok || ld.src == nil || e.Pos.File != ld.file {
+		return
+	}
+	key = strings.TrimSuffix(key, "'")
+	for _, site := range ld.src.indexes[e.Pos.Line] {
+		if site.field == key && ld.global(L, site.object) == lua.LNil {
+			e.Msg = fmt.Sprintf("attempt to index a nil value (global '%s') with key '%s'", site.object, key) +
+				nameSuggestion(site.object, ld.globalNames(L))
+			return
+		}
+	}
+}
+
+// nameSuggestion is suggestion for a name the config used: a name of
+// fewer than four letters ("foo") is too short to look misspelt.
+func nameSuggestion(name string, choices []string) string {
+	if len(name) < 4 {
+		return ""
+	}
+	return suggestion(name, choices)
 }
 
 // name is the callee's own name: the global, the field or the method.

@@ -131,7 +131,8 @@ func (ld *loader) compile(L *lua.LState, src string) (*lua.LFunction, error) {
 
 // runError reports a failed evaluation; running out of time gets a message
 // of its own, at the line where the config was stopped, and a call of
-// what is not a function names it (nameCall).
+// what is not a function, or an index of a global that is nil, names it
+// (nameCall, nameIndex).
 func (ld *loader) runError(L *lua.LState, ctx context.Context, err error) error {
 	e, ok := loadError(err, ld.file).(*config.Error)
 	if !ok {
@@ -141,6 +142,7 @@ func (ld *loader) runError(L *lua.LState, ctx context.Context, err error) error 
 		e.Msg = fmt.Sprintf("the config did not finish within %v (an endless loop?)", loadTimeout)
 	}
 	ld.nameCall(L, e)
+	ld.nameIndex(L, e)
 	return e
 }
 

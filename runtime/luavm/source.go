@@ -20,6 +20,7 @@ type source struct {
 	tables  []tableSite      // by constructor index, the N above
 	assigns map[string][]int // key -> lines of "x.key = v" and "x['key'] = v"
 	calls   map[int][]callSite
+	indexes map[int][]callSite // line -> name.field reads and writes of names that are not locals
 }
 
 // tableSite is one table constructor.
@@ -47,7 +48,7 @@ const markerName = "(luasync table)"
 // local's declaration first: it reads the global of the same name, which
 // the caller sets to markTable before running the chunk.
 func scanSource(chunk []ast.Stmt) (*source, []ast.Stmt) {
-	w := &walker{src: &source{assigns: map[string][]int{}, calls: map[int][]callSite{}}}
+	w := &walker{src: &source{assigns: map[string][]int{}, calls: map[int][]callSite{}, indexes: map[int][]callSite{}}}
 	w.push()
 	w.block(chunk)
 	decl := &ast.LocalAssignStmt{Names: []string{markerName}, Exprs: []ast.Expr{&ast.IdentExpr{Value: markerName}}}
@@ -173,6 +174,9 @@ func (w *walker) expr(e ast.Expr) ast.Expr {
 	case *ast.FuncCallExpr:
 		w.call(e)
 	case *ast.AttrGetExpr:
+		if site := w.callee(e); site.object != "" {
+			w.src.indexes[e.Line()] = append(w.src.indexes[e.Line()], site)
+		}
 		e.Object, e.Key = w.expr(e.Object), w.expr(e.Key)
 	case *ast.FunctionExpr:
 		w.function(e)
