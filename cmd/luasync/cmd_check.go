@@ -31,6 +31,9 @@ func cmdCheck(args []string, stdout, _ io.Writer) error {
 		if err := printSync(w, &cfg.Syncs[i], vm.HasFilter(i)); err != nil {
 			return err
 		}
+		for _, a := range vm.Actions(i) {
+			fmt.Fprintf(w, "  action\t%s\n", a)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write plan: %w", err)

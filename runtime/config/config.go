@@ -39,7 +39,7 @@ type Settings struct {
 // Sync is one sync{} table: one source, its filters, and one or more sinks.
 type Sync struct {
 	Name   string // sync{ name = ... }, or "sync#N" by position
-	Kind   string // "direct", "rsync" or "rsyncssh" (default.direct, ...)
+	Kind   string // "direct", "rsync" or "rsyncssh" (default.direct, ...), or "action" (lsyncd's layers 1-3: Lua actions run it)
 	Source string // absolute, cleaned
 	// Target is target = ...: for direct, an absolute, cleaned directory;
 	// for rsync, as rsync takes a destination ("host::module/path",

@@ -11,7 +11,7 @@ import (
 )
 
 // knownKinds are the sync kinds, as default.<kind> names them.
-var knownKinds = []string{"direct", "rsync", "rsyncssh"}
+var knownKinds = []string{"direct", "rsync", "rsyncssh", "action"}
 
 var inotifyModes = []string{string(CloseWrite), string(Modify), string(CloseWriteOrModify)}
 
@@ -115,7 +115,7 @@ func (c *Config) validateSync(s *Sync) []error {
 func validateKind(p *problems, kind string) {
 	switch {
 	case kind == "":
-		p.add("", "no sync kind: start the table with default.direct, default.rsync or default.rsyncssh, e.g. sync{ default.direct, source = ..., target = ... }")
+		p.add("", "no sync kind: start the table with default.direct, default.rsync or default.rsyncssh, e.g. sync{ default.direct, source = ..., target = ... }, or give it actions (onCreate = ..., action = function(inlet) ... end)")
 	case slices.Contains(knownKinds, kind):
 	default:
 		p.add("", "unknown sync kind %q%s", kind, didYouMean(kind, knownKinds))

@@ -44,6 +44,7 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 		}
 		d.syncs = append(d.syncs, s)
 	}
+	vm.OnExcludes(func(index int, patterns []string) { d.syncs[index].keep.setDynamic(patterns) })
 	return d, nil
 }
 

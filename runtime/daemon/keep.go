@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/filter"
@@ -34,6 +35,32 @@ type keeper struct {
 
 	mu   sync.Mutex
 	dirs map[string]bool // Lua verdicts on directories
+
+	// dyn holds the patterns an action sync's code added with
+	// inlet.addExclude (nil: none).
+	dyn atomic.Pointer[filter.Filter]
+}
+
+// setDynamic replaces the patterns actions added. A pattern rsync would
+// not take is logged and the others kept.
+func (k *keeper) setDynamic(patterns []string) {
+	if len(patterns) == 0 {
+		k.dyn.Store(nil)
+		return
+	}
+	f, err := filter.New(filter.Options{Junk: []string{}, Exclude: patterns})
+	if err != nil {
+		k.log.Error("inlet.addExclude: a pattern is not valid; the exclude list is unchanged", "err", err)
+		return
+	}
+	k.dyn.Store(f)
+}
+
+// dynSkips reports whether an action's exclude drops rel or a directory
+// above it.
+func (k *keeper) dynSkips(rel string, isDir bool) bool {
+	f := k.dyn.Load()
+	return f != nil && f.Skip(rel, isDir)
 }
 
 func newKeeper(f *filter.Filter, vm *luavm.VM, index int, log *slog.Logger) *keeper {
@@ -53,6 +80,9 @@ func (k *keeper) Keeps(rel string, isDir bool) bool {
 // own path) and every directory above its path. The static filter has
 // already spoken for events from the watcher.
 func (k *keeper) KeepsEvent(ev event.Event) bool {
+	if ev.Path != "" && k.dynSkips(ev.Path, ev.IsDir) {
+		return false
+	}
 	if !k.lua || ev.Path == "" {
 		return true
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 
+	"github.com/luasync/luasync/runtime/action"
 	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/direct"
 	"github.com/luasync/luasync/runtime/event"
@@ -48,6 +50,11 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 	s := &syncRun{d: d, cfg: cfg, filter: f, log: d.log.With("sync", cfg.Name)}
 	s.traced = s.log.Enabled(context.Background(), slog.LevelDebug)
 	s.keep = newKeeper(f, d.vm, cfg.Index, s.log)
+	if cfg.Kind == "action" {
+		s.addPool(cfg.Name+" (actions)", action.New(action.Options{Sync: cfg.Index, Name: cfg.Name, Lua: d.vm,
+			Where: fmt.Sprintf("%s:%d", cfg.Pos.File, cfg.Pos.Line), Logger: s.log, Dir: configDir(d.cfg)}))
+		return s, nil
+	}
 	if cfg.Kind == "direct" {
 		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep.Keeps, Delete: cfg.Delete,
 			FullDelete: cfg.FullDelete, Logger: s.log})
@@ -101,7 +108,7 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		FailLog: s.d.fails,
 		Logger:  s.d.log,
 		Settle:  s.settle,
-		Source:  s.cfg.Source,
+		Source:  mirrorSource(s.cfg),
 	}))
 }
 
@@ -191,6 +198,28 @@ func (s *syncRun) route(ev event.Event) {
 			p.Add(event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true})
 		}
 	}
+}
+
+// configDir is the directory of the config file: actions' processes run
+// there, so relative paths in commands mean what they mean in the config.
+func configDir(c *config.Config) string {
+	if c.File == "" {
+		return ""
+	}
+	dir, err := filepath.Abs(filepath.Dir(c.File))
+	if err != nil {
+		return ""
+	}
+	return dir
+}
+
+// mirrorSource is the source a pool checks applied paths against, for a
+// mirror: actions decide for themselves what a vanished path means.
+func mirrorSource(c *config.Sync) string {
+	if c.Kind == "action" {
+		return ""
+	}
+	return c.Source
 }
 
 func watchMode(m config.InotifyMode) watch.Mode {

@@ -63,6 +63,12 @@ type Event struct {
 	// the queue waits for the Modify of the close (or MaxWait) instead of
 	// shipping a half-written file and then shipping it again.
 	Open bool
+	// MayExist marks a Create whose path the target may already hold: a
+	// rename from outside the tree (or from a directory not watched yet)
+	// can replace a file, or an empty directory, that was there. The
+	// queue then treats the Create as uncertain, so that moving it away
+	// or deleting it still clears the old path on the target.
+	MayExist bool
 	// Over marks a directory Move whose Path the target may still hold
 	// from before (a directory the rename replaces, not yet cleared): the
 	// queue sets it on the batches it hands out, so that a sink that cannot

@@ -24,7 +24,7 @@
 //		junk = { ".*.swp" },                    -- false: no junk filter
 //		retry = { attempts = 5, initial = 1, max = 60 },
 //		filterFrom = "rules.txt", batchSizeLimit = 30 * 1024 * 1024, maxDelays = 100,
-//		checkgauge = { ... },                   -- lsyncd's; accepted, not used
+//		checkgauge = { ... },                   -- lsyncd's; ignored on a mirror sync
 //	}
 //	sync {
 //		default.rsync,                -- every key above, plus:

@@ -20,7 +20,7 @@ var layerKinds = []string{"direct", "rsync", "rsyncssh"}
 // settings, the lsyncd table, and the Lua 5.2 shims.
 func (ld *loader) install(L *lua.LState) {
 	installShims(L)
-	ld.installLayers(L)
+	ld.installActions(L, ld.installLayers(L))
 	L.SetGlobal("sync", L.NewFunction(ld.syncCall))
 	ld.installSettings(L)
 	logFn := L.NewFunction(ld.logCall)
@@ -39,7 +39,7 @@ func (ld *loader) install(L *lua.LState) {
 // the lsyncd-style global alias direct. Reading a misspelt entry such as
 // default.direkt is an error at that line, rather than a nil that would
 // silently leave the sync without a kind.
-func (ld *loader) installLayers(L *lua.LState) {
+func (ld *loader) installLayers(L *lua.LState) *lua.LTable {
 	ld.layers = map[*lua.LTable]string{}
 	def := L.NewTable()
 	for _, kind := range layerKinds {
@@ -60,6 +60,7 @@ func (ld *loader) installLayers(L *lua.LState) {
 	def.Metatable = mt
 	L.SetGlobal("default", def)
 	L.SetGlobal("direct", def.RawGetString("direct"))
+	return def
 }
 
 // logCall is lsyncd.log(level, ...): the arguments are concatenated, as

@@ -1,6 +1,7 @@
 package luavm
 
 import (
+	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -11,7 +12,8 @@ import (
 // A filter function receives an event object shaped like lsyncd's, so
 // lsyncd filter code carries over:
 //
-//	etype           "Create", "Modify", "Attrib", "Delete", "Move" (or "Rescan")
+//	etype, op       "Create", "Modify", "Attrib", "Delete", "Move" (or "Rescan")
+//	size            a file's size in bytes (read when asked); nil for a directory
 //	isdir           true for a directory
 //	path            "/" .. relative path, with a trailing "/" for a directory
 //	pathname        path without the trailing "/" (the source root is "/")
@@ -36,6 +38,8 @@ type luaEvent struct {
 
 var eventFields = map[string]func(e *luaEvent) lua.LValue{
 	"etype":          func(e *luaEvent) lua.LValue { return opNames[e.ev.Op] },
+	"op":             func(e *luaEvent) lua.LValue { return opNames[e.ev.Op] },
+	"size":           func(e *luaEvent) lua.LValue { return e.size() },
 	"isdir":          func(e *luaEvent) lua.LValue { return lua.LBool(e.ev.IsDir) },
 	"source":         func(e *luaEvent) lua.LValue { return lua.LString(e.source) },
 	"path":           current(func(n names) string { return n.path }),
@@ -76,6 +80,23 @@ func old(field func(names) string) func(*luaEvent) lua.LValue {
 		}
 		return lua.LString(field(namesOf(e.ev.From, e.ev.IsDir)))
 	}
+}
+
+// size is the file's size in bytes: as the watcher knew it, or read from
+// the source when the field is read; nil for a directory, or a path that is
+// gone.
+func (e *luaEvent) size() lua.LValue {
+	if e.ev.IsDir {
+		return lua.LNil
+	}
+	if e.ev.Size > 0 {
+		return lua.LNumber(e.ev.Size)
+	}
+	fi, err := os.Lstat(strings.TrimSuffix(e.sourcePath(e.ev.Path), "/"))
+	if err != nil {
+		return lua.LNil
+	}
+	return lua.LNumber(fi.Size())
 }
 
 func (e *luaEvent) sourcePath(rel string) string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -295,5 +297,29 @@ func TestCloseStopsRun(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after Close")
+	}
+}
+
+func TestFilterSeesSizeAndOp(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big"), make([]byte, 5000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vm := startVM(t, fmt.Sprintf(`sync{ default.direct, source = %q, target = "/b",
+		filter = function(e) return e.isdir or (e.op == "Create" and (e.size or 0) < 4096) end }`, dir))
+	for _, tt := range []struct {
+		ev   event.Event
+		want bool
+	}{
+		{event.Event{Op: event.Create, Path: "big"}, false},
+		{event.Event{Op: event.Create, Path: "gone"}, true},           // size nil: 0
+		{event.Event{Op: event.Create, Path: "big", Size: 10}, true},  // as the watcher knew it
+		{event.Event{Op: event.Modify, Path: "small"}, false},         // op
+		{event.Event{Op: event.Create, Path: "d", IsDir: true}, true}, // a directory has no size
+	} {
+		got, err := vm.Filter(context.Background(), 0, tt.ev)
+		if err != nil || got != tt.want {
+			t.Errorf("Filter(%v) = %v, %v; want %v", tt.ev, got, err, tt.want)
+		}
 	}
 }

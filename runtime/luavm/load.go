@@ -55,7 +55,8 @@ func LoadString(name, src string) (*VM, *config.Config, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load config %s: %w", name, err)
 	}
-	ld := &loader{file: name, base: base, settings: config.Defaults(), built: map[*lua.LTable]int{}}
+	ld := &loader{file: name, base: base, settings: config.Defaults(), excludes: newDynExcludes(), alarms: &alarmList{},
+		built: map[*lua.LTable]int{}}
 	L := lua.NewState()
 	vm, cfg, err := ld.run(L, src)
 	if err != nil {
@@ -74,6 +75,10 @@ type loader struct {
 	decls    []*syncDecl
 	layers   map[*lua.LTable]string // the built-in layer tables and their kinds
 	done     bool                   // the file has run; sync{} and settings{} are closed
+	rt       *lua.LTable            // actions.lua's entry points
+	excludes *dynExcludes           // what actions add with inlet.addExclude
+	alarms   *alarmList             // what alarm() set
+	vm       *VM                    // once built, for terminate()
 	// src is the file's parse, and built maps each table the file built
 	// while loading to its constructor in src (see source), so errors
 	// name the line of the key at fault. keyPos is, per decl, where
@@ -109,7 +114,11 @@ func (ld *loader) run(L *lua.LState, src string) (*VM, *config.Config, error) {
 	ld.done = true
 	ld.built = nil
 	cfg := ld.config()
-	return newVM(L, cfg, ld.decls), cfg, nil
+	if err := ld.bindActions(L, cfg); err != nil {
+		return nil, nil, err
+	}
+	ld.vm = newVM(L, cfg, ld.decls, ld.rt, ld.excludes, ld.alarms)
+	return ld.vm, cfg, nil
 }
 
 // compile parses the file once, indexes it for error messages and marks
@@ -156,6 +165,9 @@ func (ld *loader) config() *config.Config {
 		for _, apply := range d.apply {
 			apply(&s)
 		}
+		if d.kind == "action" && !d.keys["maxProcesses"] && !d.keys["workers"] {
+			s.Workers = 1 // lsyncd's default.maxProcesses: one action process at a time
+		}
 		if !d.keys["maxWait"] && s.MaxWait < s.Delay {
 			// delay = 15 alone means "wait 15 s", not "15 s, but at most 2".
 			s.MaxWait = s.Delay
@@ -176,6 +188,17 @@ func (ld *loader) resolveTargets(s *config.Sync) {
 	switch s.Kind {
 	case "direct":
 		s.Target = ld.resolve(s.Target)
+		return
+	case "action":
+		// A local target is resolved like every path; one that names a
+		// host (host:/path, rsync://...) is the action's business.
+		if s.Target != "" && !strings.Contains(s.Target, ":") {
+			slash := strings.HasSuffix(s.Target, "/")
+			s.Target = ld.resolve(s.Target)
+			if slash && s.Target != "/" {
+				s.Target += "/"
+			}
+		}
 		return
 	case "rsync":
 		if rsync.IsLocal(s.Target) {

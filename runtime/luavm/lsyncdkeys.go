@@ -19,17 +19,6 @@ func batchSizeLimitKey(d *syncDecl, v lua.LValue) error {
 	return err
 }
 
-// checkgaugeKey accepts lsyncd's checkgauge, the table its layers use to
-// catch misspelt keys. luasync checks every key itself, so the table is
-// not used.
-func checkgaugeKey(_ *syncDecl, v lua.LValue) error {
-	switch v.Type() {
-	case lua.LTTable, lua.LTBool:
-		return nil
-	}
-	return wantError("a table of key names (lsyncd's checkgauge)", v)
-}
-
 // exitActions are the words of lsyncd's exit code tables.
 var exitActions = []string{string(config.ExitOK), string(config.ExitAgain), string(config.ExitDie)}
 

@@ -11,7 +11,8 @@ import (
 // TestLoadLsyncdKeys: lsyncd's sync{} keys filterFrom (relative to the
 // config), batchSizeLimit, a per-sync maxDelays that overrides settings,
 // delete = "startup" and "running", rsyncExitCodes and sshExitCodes (with
-// the _merge and _verbatim markers of lsyncd's own tables), checkgauge.
+// the _merge and _verbatim markers of lsyncd's own tables), and checkgauge
+// on a mirror sync.
 func TestLoadLsyncdKeys(t *testing.T) {
 	_, cfg, err := LoadString("/etc/lsyncd/cfg.lua", `
 settings { maxDelays = 100 }
@@ -60,7 +61,6 @@ func TestLsyncdKeyErrors(t *testing.T) {
 		{sync + "rsyncExitCodes = { five = 'die' } }", `key "rsyncExitCodes": key the string "five": want an exit status from 0 to 255`},
 		{sync + "sshExitCodes = { [256] = 'ok' } }", `key "sshExitCodes": key number 256: want an exit status from 0 to 255`},
 		{sync + "rsyncExitCodes = 'die' }", `key "rsyncExitCodes": want a table such as`},
-		{sync + "checkgauge = 1 }", `key "checkgauge": want a table of key names`},
 		{"sync{ default.direct, source = '/a', target = '/b',\nrsyncExitCodes = {} }", `cfg.lua:2: sync{} key "rsyncExitCodes": belongs to default.rsync and default.rsyncssh syncs, not default.direct`},
 	} {
 		_, _, err := LoadString("cfg.lua", tt.src)

@@ -75,6 +75,10 @@ func (ld *loader) installSettings(L *lua.LState) {
 	pmt := L.NewTable()
 	pmt.RawSetString("__index", shadow)
 	pmt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+		if key, ok := L.Get(2).(lua.LString); ok { // settings("insist"), as lsyncd's actions read it
+			L.Push(shadow.RawGet(key))
+			return 1
+		}
 		ld.settingsTable(L, L.Get(2), shadow)
 		return 0
 	}))

@@ -19,6 +19,11 @@ type syncDecl struct {
 	keys   map[string]bool      // the keys the config set
 	apply  []func(*config.Sync) // applied after the defaults, in key order
 	filter *lua.LFunction       // filter = function(event) ... end
+	// An action sync (kind "action") keeps every key of its table and
+	// layers for the config table its functions see, and its handlers.
+	fields   map[string]lua.LValue
+	handlers map[string]*lua.LFunction
+	inlet    *lua.LTable // set once registered with actions.lua
 }
 
 func (d *syncDecl) set(f func(*config.Sync)) { d.apply = append(d.apply, f) }
@@ -31,16 +36,25 @@ func (ld *loader) syncCall(L *lua.LState) int {
 	if !ok || L.GetTop() != 1 {
 		raise(L, &config.Error{Pos: pos, Table: "sync{}", Msg: `sync takes one table: sync{ default.direct, source = "/src", target = "/dst" }`})
 	}
-	d, err := ld.parseSync(t, pos)
+	d, err := ld.parseSync(L, t, pos)
 	if err != nil {
 		raise(L, ld.atKey(t, err))
 	}
 	ld.keyPos = append(ld.keyPos, ld.keyLines(t, pos))
 	ld.decls = append(ld.decls, d)
+	if d.kind == "action" {
+		// lsyncd's sync{} returns the sync's inlet, for alarms and the like.
+		inlet, err := ld.callRT(L, "inlet", lua.LNumber(len(ld.decls)-1))
+		if err != nil {
+			L.RaiseError("%v", err)
+		}
+		L.Push(inlet)
+		return 1
+	}
 	return 0
 }
 
-func (ld *loader) parseSync(t *lua.LTable, pos config.Pos) (*syncDecl, *config.Error) {
+func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*syncDecl, *config.Error) {
 	fail := func(key, msg string) *config.Error {
 		return &config.Error{Pos: pos, Table: "sync{}", Key: key, Msg: msg}
 	}
@@ -48,9 +62,28 @@ func (ld *loader) parseSync(t *lua.LTable, pos config.Pos) (*syncDecl, *config.E
 	if err != nil {
 		return nil, fail("", err.Error())
 	}
-	d := &syncDecl{pos: pos, kind: kind, keys: map[string]bool{}}
+	d := &syncDecl{pos: pos, kind: kind, keys: map[string]bool{}, handlers: map[string]*lua.LFunction{}}
+	declared := map[string]bool{}
+	if kind == "" && actionSyncFields(fields) {
+		d.kind, d.fields = "action", fields
+		gauged(fields["checkgauge"], declared)
+	}
+	known := slices.Sorted(maps.Keys(syncKeys))
 	for _, key := range slices.Sorted(maps.Keys(fields)) {
-		if err := d.parseKey(key, fields[key]); err != nil {
+		v := fields[key]
+		var err error
+		_, isSyncKey := syncKeys[key]
+		switch {
+		case d.kind == "action" && isActionKey(key):
+			err = d.parseActionKey(L, key, v)
+		case isActionKey(key) && key != "init":
+			err = d.mirrorActionKey(key, v)
+		case d.kind == "action" && (!isSyncKey || mirrorOnly[key]):
+			err = d.checkExtraKey(key, declared, known)
+		default:
+			err = d.parseKey(key, v)
+		}
+		if err != nil {
 			return nil, fail(key, err.Error())
 		}
 		d.keys[key] = true

@@ -43,7 +43,6 @@ var syncKeys = map[string]syncKeyParser{
 	"filterFrom":     stringKey(func(s *config.Sync, v string) { s.FilterFrom = v }),
 	"maxDelays":      intKey(func(s *config.Sync, v int) { s.MaxDelays = v }),
 	"batchSizeLimit": batchSizeLimitKey,
-	"checkgauge":     checkgaugeKey,
 	"rsyncExitCodes": forKinds(exitCodesKey(func(s *config.Sync) *map[int]config.ExitAction { return &s.RsyncExitCodes }), "rsync", "rsyncssh"),
 	"sshExitCodes":   forKinds(exitCodesKey(func(s *config.Sync) *map[int]config.ExitAction { return &s.SSHExitCodes }), "rsync", "rsyncssh"),
 }
@@ -63,13 +62,8 @@ func forKinds(parse syncKeyParser, kinds ...string) syncKeyParser {
 	}
 }
 
-const noActions = "lsyncd's Lua actions (onCreate, onModify, ...) are not supported yet; luasync mirrors with default.direct, default.rsync and default.rsyncssh"
-
 // notYet are lsyncd sync{} keys luasync does not have, with what to do.
 var notYet = map[string]string{
-	"onAttrib": noActions, "onCreate": noActions, "onModify": noActions, "onDelete": noActions,
-	"onMove": noActions, "onStartup": noActions, "action": noActions, "collect": noActions,
-	"prepare":     noActions,
 	"rsyncOpts":   "rsyncOpts is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
 	"rsyncOps":    "rsyncOps is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
 	"rsyncBinary": "rsyncBinary is lsyncd 2.0's; use rsync = { binary = ... }",
@@ -110,7 +104,7 @@ func intKey(set func(*config.Sync, int)) syncKeyParser {
 
 func initKey(d *syncDecl, v lua.LValue) error {
 	if v.Type() == lua.LTFunction {
-		return fmt.Errorf("init = function is lsyncd's startup action, which luasync does not support; use true or false")
+		return fmt.Errorf("init = function is a layer 1 action; a default.%s sync runs its own startup sync: use true or false", d.kind)
 	}
 	b, err := toBool(v)
 	d.set(func(c *config.Sync) { c.Init = b })

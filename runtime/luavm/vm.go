@@ -32,13 +32,23 @@ type VM struct {
 	// is interrupted and its event kept. Set it before calling Run; zero
 	// means DefaultFilterTimeout.
 	FilterTimeout time.Duration
+	// ActionTimeout bounds one call of an action, init or collect
+	// function; zero means DefaultActionTimeout.
+	ActionTimeout time.Duration
 
 	state *lua.LState
-	meta  *lua.LTable // of event objects
-	syncs []syncFuncs // by config.Sync.Index
-	reqs  chan *request
-	quit  chan struct{} // closed by Close
-	done  chan struct{} // closed when Run returns
+	rt    *lua.LTable // actions.lua's entry points
+	calls chan *call
+	// terminate is what terminate(code) does once the config has loaded.
+	terminate func(code int)
+	excludes  *dynExcludes
+	alarms    *alarmList               // alarm(when, fn, extra); only Run's goroutine (or Load) touches it
+	listeners map[int]func(event.Step) // per action sync: steps nobody asked for (from alarms)
+	meta      *lua.LTable              // of event objects
+	syncs     []syncFuncs              // by config.Sync.Index
+	reqs      chan *request
+	quit      chan struct{} // closed by Close
+	done      chan struct{} // closed when Run returns
 
 	mu        sync.Mutex
 	started   bool
@@ -48,9 +58,19 @@ type VM struct {
 
 // syncFuncs is what the VM keeps of one sync.
 type syncFuncs struct {
-	name   string
-	source string         // with a trailing "/", for event tables
-	filter *lua.LFunction // nil: no filter function
+	name    string
+	source  string         // with a trailing "/", for event tables
+	filter  *lua.LFunction // nil: no filter function
+	inlet   *lua.LTable    // nil: not an action sync
+	actions []string       // what describeActions says
+}
+
+// call is a request to run fn on Run's goroutine.
+type call struct {
+	ctx  context.Context
+	fn   func(L *lua.LState) error
+	read func(L *lua.LState) // after fn succeeded, with its results on the stack
+	done chan error
 }
 
 type request struct {
@@ -67,12 +87,18 @@ type reply struct {
 
 var requests = sync.Pool{New: func() any { return &request{reply: make(chan reply, 1)} }}
 
-func newVM(L *lua.LState, cfg *config.Config, decls []*syncDecl) *VM {
+func newVM(L *lua.LState, cfg *config.Config, decls []*syncDecl, rt *lua.LTable, ex *dynExcludes, alarms *alarmList) *VM {
 	vm := &VM{
 		FilterTimeout: DefaultFilterTimeout,
+		ActionTimeout: DefaultActionTimeout,
 		state:         L,
+		rt:            rt,
+		excludes:      ex,
+		alarms:        alarms,
+		listeners:     map[int]func(event.Step){},
 		meta:          eventMetatable(L),
 		reqs:          make(chan *request),
+		calls:         make(chan *call),
 		quit:          make(chan struct{}),
 		done:          make(chan struct{}),
 	}
@@ -81,7 +107,7 @@ func newVM(L *lua.LState, cfg *config.Config, decls []*syncDecl) *VM {
 		if !strings.HasSuffix(source, "/") {
 			source += "/"
 		}
-		vm.syncs = append(vm.syncs, syncFuncs{name: s.Name, source: source, filter: decls[i].filter})
+		vm.syncs = append(vm.syncs, syncFuncs{name: s.Name, source: source, filter: decls[i].filter, inlet: decls[i].inlet, actions: describeActions(decls[i])})
 	}
 	return vm
 }
@@ -110,15 +136,22 @@ func (vm *VM) Run(ctx context.Context) error {
 	}
 	vm.mu.Unlock()
 	defer close(vm.done)
+	alarms := newAlarmTimer()
+	defer alarms.stop()
 	for {
+		alarms.reset(vm.alarms.next())
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-vm.quit:
 			return nil
+		case <-alarms.c():
+			vm.ringAlarms(ctx)
 		case req := <-vm.reqs:
 			keep, err := vm.callFilter(req, timeout)
 			req.reply <- reply{keep, err}
+		case c := <-vm.calls:
+			c.done <- vm.runCall(c)
 		}
 	}
 }
@@ -198,6 +231,37 @@ func filterError(req *request, ctx context.Context, timeout time.Duration, err e
 			req.sync.name, timeout, strings.TrimSuffix(where, ":"), ctx.Err())
 	}
 	return fmt.Errorf("sync %q: filter function: %s", req.sync.name, msg)
+}
+
+// call runs fn on Run's goroutine and waits for it.
+func (vm *VM) call(ctx context.Context, fn func(L *lua.LState) error, read func(L *lua.LState)) error {
+	c := &call{ctx: ctx, fn: fn, read: read, done: make(chan error, 1)}
+	select {
+	case vm.calls <- c:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-vm.quit:
+		return ErrClosed
+	case <-vm.done:
+		return ErrStopped
+	}
+	return <-c.done
+}
+
+func (vm *VM) runCall(c *call) error {
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	L := vm.state
+	top := L.GetTop()
+	defer L.SetTop(top)
+	if err := c.fn(L); err != nil {
+		return err
+	}
+	if c.read != nil {
+		c.read(L)
+	}
+	return nil
 }
 
 // Close stops Run, waits for it to return, and frees the Lua state. It is

@@ -67,7 +67,8 @@
 // directory, so like a Delete it waits for older moves out of the path.
 //
 // * A Create knows the target does not hold the path, unless something may
-// have put it there (mayExist): in-flight work at, above or below it, a
+// have put it there (mayExist): the watcher says so (event.MayExist: renamed
+// in from outside, maybe over an old file), in-flight work at, above or below it, a
 // pending move away from it, pending work below it, a pending Rescan,
 // Delete or uncertain Create above it, or a Create of the same path that
 // landed moments ago (the newest 8192 are remembered: a new directory's

@@ -112,7 +112,7 @@ func (q *Queue) pushSync(ev event.Event, now time.Time) {
 	if e == nil {
 		c := change{op: ev.Op, isDir: ev.IsDir}
 		if ev.Op == event.Create {
-			c.mayExist = q.targetMayHold(ev.Path)
+			c.mayExist = ev.MayExist || q.targetMayHold(ev.Path)
 		}
 		q.insert(&entry{change: c, path: ev.Path, size: ev.Size, first: now, last: now, open: open}, now)
 		return
@@ -121,7 +121,7 @@ func (q *Queue) pushSync(ev event.Event, now time.Time) {
 	// (see settle). Set before amend, which schedules by it.
 	closed := e.open && ev.Op == event.Modify
 	e.open = open || e.open && !closed
-	res, _, from := merge(e.change, change{op: ev.Op, isDir: ev.IsDir})
+	res, _, from := merge(e.change, change{op: ev.Op, isDir: ev.IsDir, mayExist: ev.Op == event.Create && ev.MayExist})
 	lost := lostFrom{path: from, isDir: e.isDir, seq: e.seq, to: e.path}
 	switch {
 	case res.op == event.Rescan && e.op != event.Rescan:

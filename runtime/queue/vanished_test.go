@@ -145,3 +145,39 @@ func TestOverMarksMovesOntoOldDirectories(t *testing.T) {
 		})
 	}
 }
+
+// A file renamed in from outside the tree may have replaced one the target
+// holds: its Create carries MayExist, and moving or deleting it must still
+// clear the old path. Torture seed 196276 (daemon/tmpfs): a symlink synced
+// at startup was replaced by a rename from a directory not watched yet,
+// then renamed away; the Create + Move became a Create of the new name
+// alone, and the old symlink stayed on the target.
+func TestMovedInCreateMayReplace(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		mayExist   bool
+		then       event.Event
+		wantClears bool
+	}{
+		{"moved away", true, event.Event{Op: event.Move, From: "l", Path: "r"}, true},
+		{"deleted", true, event.Event{Op: event.Delete, Path: "l"}, true},
+		{"a certain create moved away", false, event.Event{Op: event.Move, From: "l", Path: "r"}, false},
+		{"a certain create deleted", false, event.Event{Op: event.Delete, Path: "l"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q := New(Options{})
+			pushAll(t, q, event.Event{Op: event.Create, Path: "l", MayExist: c.mayExist}, c.then)
+			clears := false
+			for b := q.Take(t0.Add(time.Hour)); len(b) > 0; b = q.Take(t0.Add(time.Hour)) {
+				for _, ev := range b {
+					clears = clears || ev.Path == "l" && (ev.Op == event.Delete || ev.Op == event.Rescan) ||
+						ev.Op == event.Move && ev.From == "l"
+				}
+				q.Done(b)
+			}
+			if clears != c.wantClears {
+				t.Errorf("the old path l is cleared on the target: %v, want %v", clears, c.wantClears)
+			}
+		})
+	}
+}

@@ -19,6 +19,10 @@ const (
 	// watched directory the tree had elsewhere, it is moved to where it
 	// is and its subtree reported by a Rescan.
 	found how = iota
+	// movedInto: as found, for a directory renamed in from outside the
+	// tree (or from a directory not watched yet), which may have replaced
+	// an empty directory there: its Create is marked MayExist.
+	movedInto
 	// relisted: found again by a listing the settler asked for. As
 	// found, but a directory already watched in place is not reported.
 	relisted
@@ -38,8 +42,8 @@ func (l *loop) addDir(parent *dirNode, name, rel string, why how) error {
 	var pst unix.Stat_t
 	pfd, err := l.w.openNode(parent, &pst)
 	if err != nil {
-		if why == found {
-			if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true}); err != nil {
+		if why == found || why == movedInto {
+			if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true, MayExist: why == movedInto}); err != nil {
 				return err
 			}
 		}
@@ -73,10 +77,10 @@ func (l *loop) ensureChild(parent *dirNode, pfd int, name, rel string, why how) 
 	if existing != nil && (existing.parent != parent || existing.name != name || l.tree().child(parent, name) != existing) {
 		return l.relocate(existing, parent, name, rel, why)
 	}
-	if why == found {
+	if why == found || why == movedInto {
 		// Also when it is gone already or was watched: a duplicate of
 		// the kernel's own report is harmless, a missing one is not.
-		if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true}); err != nil {
+		if err := l.emit(event.Event{Op: event.Create, Path: rel, IsDir: true, MayExist: why == movedInto}); err != nil {
 			return err
 		}
 	}

@@ -168,11 +168,21 @@ func TestOpenCreates(t *testing.T) {
 			must(t, os.Link(filepath.Join(root, "new"), filepath.Join(root, "link")))
 			must(t, os.Symlink("new", filepath.Join(root, "sym")))
 			mustRename(t, filepath.Join(out, "in"), filepath.Join(root, "in"))
+			mustMkdir(t, filepath.Join(out, "din"))
+			mustRename(t, filepath.Join(out, "din"), filepath.Join(root, "din"))
 			evs := append(ev, r.settle(t)...)
-			open := map[string]bool{}
+			open, mayExist := map[string]bool{}, map[string]bool{}
 			for _, e := range evs {
 				if e.Op == event.Create {
 					open[e.Path] = e.Open
+					mayExist[e.Path] = e.MayExist
+				}
+			}
+			// What is renamed in may have replaced something; what is
+			// created by name cannot have.
+			for p, w := range map[string]bool{"new": false, "link": false, "sym": false, "in": true, "din": true} {
+				if mayExist[p] != w {
+					t.Errorf("Create %s: MayExist = %v, want %v", p, mayExist[p], w)
 				}
 			}
 			want := map[string]bool{"new": mode != Modify, "link": false, "sym": false, "in": false}

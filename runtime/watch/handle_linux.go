@@ -136,10 +136,14 @@ func (l *loop) arrived(parent *dirNode, name, rel string, isDir, movedIn bool) e
 		return nil
 	}
 	if isDir {
+		if movedIn {
+			return l.addDir(parent, name, rel, movedInto)
+		}
 		return l.addDir(parent, name, rel, found)
 	}
 	e := event.Event{Op: event.Create, Path: rel}
 	if movedIn {
+		e.MayExist = true    // it may have replaced a file the target holds
 		e.Size = l.size(rel) // no close-write will follow a file moved in
 	} else if l.w.opts.Mode != Modify {
 		e.Open = l.openedForWrite(rel)
