@@ -61,6 +61,7 @@ func TestLsyncdKeyErrors(t *testing.T) {
 		{sync + "rsyncExitCodes = { five = 'die' } }", `key "rsyncExitCodes": key the string "five": want an exit status from 0 to 255`},
 		{sync + "sshExitCodes = { [256] = 'ok' } }", `key "sshExitCodes": key number 256: want an exit status from 0 to 255`},
 		{sync + "rsyncExitCodes = 'die' }", `key "rsyncExitCodes": want a table such as`},
+		{"sync{ source = '/a', onCreate = 'true', rsyncExitCodes = { [5] = 'die' } }", ""}, // an action's collect reads it
 		{"sync{ default.direct, source = '/a', target = '/b',\nrsyncExitCodes = {} }", `cfg.lua:2: sync{} key "rsyncExitCodes": belongs to default.rsync and default.rsyncssh syncs, not default.direct`},
 	} {
 		_, _, err := LoadString("cfg.lua", tt.src)
