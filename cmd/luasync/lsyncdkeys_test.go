@@ -137,3 +137,40 @@ func onMirror(t *testing.T, dst, rel string, want bool) {
 		t.Errorf("%s on the mirror: %v, want %v", rel, got, want)
 	}
 }
+
+// TestExampleLsyncdKeys runs examples/lsyncd-keys.lua: the filterFrom
+// rules decide what reaches the archive, the startup sync deletes an extra
+// there, a delete while running is not mirrored, and the next start's
+// sync mirrors it.
+func TestExampleLsyncdKeys(t *testing.T) {
+	dir := exampleCopy(t)
+	src, archive := filepath.Join(dir, "demo/source"), filepath.Join(dir, "demo/archive")
+	must(t, os.MkdirAll(filepath.Join(archive, "site"), 0o755))
+	writeFile(t, filepath.Join(archive, "site/stray.css"), "only in the archive")
+	cfg := filepath.Join(dir, "lsyncd-keys.lua")
+	p := startRunning(t, cfg)
+	p.waitLog(t, "the startup sync", "full sync complete", 1)
+	onMirror(t, archive, "site/css/style.css", true)
+	onMirror(t, archive, "uploads/README.txt", true)
+	onMirror(t, archive, "index.html", false)
+	onMirror(t, archive, "site/stray.css", false)
+	must(t, os.Remove(filepath.Join(src, "site/css/style.css")))
+	writeFile(t, filepath.Join(src, "uploads/video.part"), "half an upload")
+	writeFile(t, filepath.Join(src, "uploads/new.txt"), "new")
+	waitFor(t, "the new upload in the archive", func() (bool, string) {
+		_, err := os.Stat(filepath.Join(archive, "uploads/new.txt"))
+		return err == nil, lastLines(p.out.String(), 20)
+	})
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 { // drains: the delete was applied, as a no-op
+		t.Fatalf("exit status %d, want 0", code)
+	}
+	onMirror(t, archive, "site/css/style.css", true)
+	onMirror(t, archive, "uploads/video.part", false)
+
+	p = startRunning(t, cfg)
+	p.waitLog(t, "the next startup sync", "full sync complete", 1)
+	onMirror(t, archive, "site/css/style.css", false)
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit status %d, want 0", code)
+	}
+}
