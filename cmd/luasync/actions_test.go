@@ -230,3 +230,61 @@ sync{ source = %[1]q, delay = 0.05, init = false,
 		t.Error("ignored1 reached the action after addExclude(\"ignored*\")")
 	}
 }
+
+// A mirror with an action of its own (lsyncd's cron-rsync and lpostcmd
+// style): the action drops some events, hands the rest back to the mirror
+// with default.direct.action(inlet), and runs a follow-up after each batch.
+func TestMirrorWithAnAction(t *testing.T) {
+	src, dst, root, cfg := actionDirs(t, `
+sync{ default.direct, source = %[1]q, target = %[2]q, delay = 0.05,
+	action = function(inlet)
+		local e = inlet.getEvent()
+		if e.etype == "Blanket" then spawn(e, "/usr/bin/touch", %[3]q .. "/post") return end
+		local skip = inlet.getEvents(function(x) return x.pathname:match("^skip") ~= nil end)
+		for _, x in ipairs(skip.getList()) do inlet.discardEvent(x) end
+		if e.status ~= "wait" then return end
+		inlet.createBlanketEvent()
+		return default.direct.action(inlet)
+	end }`)
+	writeFile(t, filepath.Join(src, "before"), "copied by the startup sync")
+	startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "a"), "a")
+	writeFile(t, filepath.Join(src, "skip-me"), "not mirrored")
+	must(t, os.Mkdir(filepath.Join(src, "d"), 0o755))
+	writeFile(t, filepath.Join(src, "d", "b"), "b")
+	waitFor(t, "the mirror and the follow-up", func() (bool, string) {
+		got := names(t, dst)
+		_, err := os.Stat(filepath.Join(root, "post"))
+		return slices.Equal(got, []string{"a", "before", "d"}) && err == nil, fmt.Sprintf("%q post=%v", got, err)
+	})
+	must(t, os.Rename(filepath.Join(src, "d"), filepath.Join(src, "e")))
+	waitFor(t, "the rename", func() (bool, string) {
+		got := names(t, dst)
+		return slices.Equal(got, []string{"a", "before", "e"}), fmt.Sprintf("%q", got)
+	})
+}
+
+// An event whose action failed for good is in the fail log; the next start
+// replays it to the actions (a full sync would not redo it) and, once
+// settled, removes it from the fail log.
+func TestActionFailLogReplayed(t *testing.T) {
+	src, dst, root, _ := actionDirs(t, "")
+	cfg := func(cmd string) string {
+		return writeConfig(t, root, fmt.Sprintf(`settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync{ source = %q, target = %q, delay = 0.05, init = false, retry = { attempts = 1 },
+	exitcodes = { [0] = "ok", [1] = "again" }, onCreate = %q }`, filepath.Join(root, "fail.log"), src+"/", dst+"/", cmd))
+	}
+	p := startRunning(t, cfg("/bin/false"))
+	writeFile(t, filepath.Join(src, "a b"), "x")
+	waitFor(t, "the event in the fail log", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(root, "fail.log"))
+		return strings.Contains(string(b), `a b`), p.out.String()
+	})
+	p.stop(t, syscall.SIGTERM)
+	p = startRunning(t, cfg("cp ^sourcePath ^targetPath"))
+	waitFor(t, "the replayed copy and an empty fail log", func() (bool, string) {
+		_, err := os.Stat(filepath.Join(dst, "a b"))
+		b, _ := os.ReadFile(filepath.Join(root, "fail.log"))
+		return err == nil && len(strings.TrimSpace(string(b))) == 0, p.out.String()
+	})
+}

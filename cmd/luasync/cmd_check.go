@@ -27,6 +27,13 @@ func cmdCheck(args []string, stdout, _ io.Writer) error {
 	fmt.Fprintf(w, "log\t%s (level %s)\n", orDefault(s.LogFile, "stderr"), s.LogLevel)
 	fmt.Fprintf(w, "fail log\t%s\n", daemon.FailLogPath(cfg))
 	fmt.Fprintf(w, "shutdown grace\t%s\n", s.ShutdownGrace)
+	fmt.Fprintf(w, "pidfile\t%s\n", orDefault(s.PidFile, "-"))
+	if s.LogFacility != "" || s.LogIdent != "" {
+		fmt.Fprintf(w, "syslog\tfacility %s, ident %s\n", orDefault(s.LogFacility, "user"), orDefault(s.LogIdent, "luasync"))
+	}
+	if s.OnePass {
+		fmt.Fprintf(w, "onepass\tthe startup sync only, then exit\n")
+	}
 	for i := range cfg.Syncs {
 		if err := printSync(w, &cfg.Syncs[i], vm.HasFilter(i)); err != nil {
 			return err
@@ -66,6 +73,12 @@ func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
 		fmt.Fprintf(w, "  exit codes\trsync %s, ssh %s\n", exitCodes(c.RsyncExitCodes), exitCodes(c.SSHExitCodes))
 	}
 	fmt.Fprintf(w, "  retry\t%d attempts, backoff %s doubling to %s\n", c.Retry.Attempts, c.Retry.Initial, c.Retry.Max)
+	fmt.Fprintf(w, "  crontab\t%s\n", list(c.Crontab))
+	if fs := c.FullSync; fs != nil {
+		fmt.Fprintf(w, "  fullsync\t%q, excluding %s\n", fs.Schedule, list(fs.Exclude))
+	} else {
+		fmt.Fprintf(w, "  fullsync\t-\n")
+	}
 	return nil
 }
 

@@ -10,13 +10,18 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/luasync/luasync/internal/logging"
+	"github.com/luasync/luasync/internal/pidfile"
 	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/daemon"
 	"github.com/luasync/luasync/runtime/faillog"
 )
 
 func cmdRun(args []string, _, stderr io.Writer) error {
-	return withDaemon(args, "run", stderr, func(ctx context.Context, d *daemon.Daemon, log *slog.Logger) error {
+	return withDaemon(args, "run", stderr, func(ctx context.Context, d *daemon.Daemon, cfg *config.Config, log *slog.Logger) error {
+		if cfg.Settings.OnePass {
+			return d.FullSync(ctx) // lsyncd's onepass: the startup sync, then exit
+		}
 		if err := d.Run(ctx); err != nil {
 			return err
 		}
@@ -30,7 +35,7 @@ func cmdRun(args []string, _, stderr io.Writer) error {
 // before fn runs are usage errors (exit 2); fn's error is a runtime one, and
 // so is a fail log that another luasync holds.
 func withDaemon(args []string, verb string, stderr io.Writer,
-	fn func(context.Context, *daemon.Daemon, *slog.Logger) error) error {
+	fn func(context.Context, *daemon.Daemon, *config.Config, *slog.Logger) error) error {
 	vm, cfg, err := loadConfig(args, verb)
 	if err != nil {
 		return err
@@ -41,6 +46,13 @@ func withDaemon(args []string, verb string, stderr io.Writer,
 		return usageError{err}
 	}
 	defer closeLog()
+	if cfg.Settings.PidFile != "" {
+		pid, err := pidfile.Lock(cfg.Settings.PidFile)
+		if err != nil {
+			return err // another luasync runs, or the file cannot be written: exit 1
+		}
+		defer pid.Remove()
+	}
 	d, err := daemon.New(cfg, vm, log)
 	if errors.Is(err, faillog.ErrInUse) {
 		return err // another luasync runs this fail log: nothing wrong with the config (exit 1)
@@ -51,7 +63,7 @@ func withDaemon(args []string, verb string, stderr io.Writer,
 	defer d.Close()
 	ctx, stop := signalContext(log)
 	defer stop()
-	if err := fn(ctx, d, log); err != nil {
+	if err := fn(ctx, d, cfg, log); err != nil {
 		return fmt.Errorf("%s %s: %w", verb, cfg.File, err)
 	}
 	return nil
@@ -78,21 +90,49 @@ func signalContext(log *slog.Logger) (context.Context, context.CancelFunc) {
 	return ctx, func() { signal.Stop(sigs); cancel() }
 }
 
-// newLogger logs to settings.logfile (appending) or to stderr.
+// newLogger logs to settings.logfile (appending) or to stderr, and to
+// syslog as well when logfacility or logident asks for it.
 func newLogger(s config.Settings, stderr io.Writer) (*slog.Logger, func(), error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(s.LogLevel)); err != nil {
-		return nil, nil, fmt.Errorf("settings logLevel %q: want debug, info, warn or error", s.LogLevel)
+	level, err := logLevel(s)
+	if err != nil {
+		return nil, nil, err
 	}
-	w, closeFn := stderr, func() {}
+	w, closeFn := io.Writer(stderr), func() {}
 	if s.LogFile != "" {
-		f, err := os.OpenFile(s.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		f, err := openLogFile(s.LogFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open log file %s: %w", s.LogFile, err)
+			return nil, nil, err
 		}
 		w, closeFn = f, func() { f.Close() }
 	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	var h slog.Handler = slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	if s.LogFacility != "" || s.LogIdent != "" {
+		sys, err := logging.DialSyslog("", "", s.LogFacility, orDefault(s.LogIdent, "luasync"))
+		if err != nil {
+			fmt.Fprintf(w, "luasync: %v; logging without syslog\n", err)
+		} else {
+			h = slog.NewMultiHandler(h, logging.New(level, logging.Syslog(sys, false)))
+			closeFile := closeFn
+			closeFn = func() { sys.Close(); closeFile() }
+		}
+	}
+	log := slog.New(h)
 	slog.SetDefault(log)
 	return log, closeFn, nil
+}
+
+func logLevel(s config.Settings) (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s.LogLevel)); err != nil {
+		return level, fmt.Errorf("settings logLevel %q: want debug, info, warn or error", s.LogLevel)
+	}
+	return level, nil
+}
+
+func openLogFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open log file %s: %w", path, err)
+	}
+	return f, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -38,10 +39,15 @@ var verbs = []verb{
 	{"sync", "CONFIG", "make every target identical to its source once, then exit (no watching)", cmdSync},
 	{"check", "CONFIG", "validate CONFIG and print the resolved plan; changes nothing", cmdCheck},
 	{"version", "", "print the version", cmdVersion},
+	{"lsyncd", "[ARGS]", "run as lsyncd 2.3 would with the same arguments (luasync lsyncd -help); also the verb when luasync is called lsyncd", cmdLsyncd},
 }
 
 func main() {
-	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+	args := os.Args[1:]
+	if filepath.Base(os.Args[0]) == "lsyncd" { // a symlink or copy named lsyncd: a drop-in
+		args = append([]string{"lsyncd"}, args...)
+	}
+	os.Exit(realMain(args, os.Stdout, os.Stderr))
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -63,9 +69,20 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// exitWith is an error that carries only an exit status: the command has
+// already said what went wrong, in its own way (lsyncd's command line
+// speaks as lsyncd does).
+type exitWith int
+
+func (e exitWith) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 func exitCode(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var status exitWith
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	fmt.Fprintf(stderr, "luasync: %v\n", err)
 	var ue usageError

@@ -24,7 +24,7 @@ type nopLua struct{}
 func (nopLua) Deliver(ctx context.Context, index int, id uint64, b event.Batch) (event.Step, error) {
 	return event.Step{}, nil
 }
-func (nopLua) Collect(ctx context.Context, index int, agent int64, code int) (event.Step, error) {
+func (nopLua) Collect(ctx context.Context, index int, agent int64, code int, res []event.Result) (event.Step, error) {
 	return event.Step{}, nil
 }
 func (nopLua) Listen(int, func(event.Step)) {}

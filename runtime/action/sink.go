@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,7 @@ import (
 // time with the processes to start and the batches it has settled.
 type Lua interface {
 	Deliver(ctx context.Context, index int, id uint64, b event.Batch) (event.Step, error)
-	Collect(ctx context.Context, index int, agent int64, code int) (event.Step, error)
+	Collect(ctx context.Context, index int, agent int64, code int, res []event.Result) (event.Step, error)
 	// Listen sets where steps nobody asked for go (spawns made by an
 	// alarm); it is called once, before the Lua side runs.
 	Listen(index int, f func(event.Step))
@@ -34,7 +35,19 @@ type Options struct {
 	// OutputLimit caps the bytes of a process's output that are logged
 	// (0: 64 KiB); the rest is counted, not kept.
 	OutputLimit int
+	// Mirror is the sync's own mirror, for a mirror kind with a custom
+	// action that hands events back to it (default.rsync.action(inlet)).
+	Mirror Mirror
 }
+
+// Mirror applies events, as every sink does (package sink's Sink).
+type Mirror interface {
+	Apply(ctx context.Context, b event.Batch) []event.Result
+}
+
+// ids numbers batches across every Sink, so that the Lua side, which keys
+// them per sync, never sees one id twice.
+var ids atomic.Uint64
 
 // ErrStopped is the error of events given to a sync whose collect returned
 // "die".
@@ -44,7 +57,6 @@ var ErrStopped = errors.New(`the sync's actions stopped after a collect returned
 type Sink struct {
 	opts Options
 	log  *slog.Logger
-	ids  atomic.Uint64
 
 	// ctx outlives Apply's: a process that ends after its batch was given
 	// up on (at shutdown) is still collected, so the Lua side stays whole.
@@ -54,6 +66,7 @@ type Sink struct {
 
 	mu      sync.Mutex
 	waiting map[uint64]chan event.Settled
+	batches map[uint64]event.Batch // while applied: for Spawn.Mirror
 	died    bool
 }
 
@@ -66,7 +79,8 @@ func New(opts Options) *Sink {
 		opts.OutputLimit = 64 << 10
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Sink{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel, waiting: map[uint64]chan event.Settled{}}
+	s := &Sink{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel, waiting: map[uint64]chan event.Settled{},
+		batches: map[uint64]event.Batch{}}
 	opts.Lua.Listen(opts.Sync, s.handle)
 	return s
 }
@@ -76,14 +90,16 @@ func New(opts Options) *Sink {
 // until ctx ends: then what is not settled is reported as Retry, which the
 // pool persists at shutdown.
 func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
-	id := s.ids.Add(1)
+	id := ids.Add(1)
 	settled := make(chan event.Settled, 1)
 	s.mu.Lock()
 	s.waiting[id] = settled
+	s.batches[id] = b
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.waiting, id)
+		delete(s.batches, id)
 		s.mu.Unlock()
 	}()
 	step, err := s.opts.Lua.Deliver(ctx, s.opts.Sync, id, b)
@@ -106,11 +122,17 @@ func (s *Sink) handle(step event.Step) {
 		s.procs.Add(1)
 		go func() {
 			defer s.procs.Done()
-			code := s.run(sp)
-			next, err := s.opts.Lua.Collect(s.ctx, sp.Sync, sp.Agent, code)
+			var code int
+			var res []event.Result
+			if sp.Mirror != nil {
+				code, res = s.mirror(sp.Mirror)
+			} else {
+				code = s.run(sp)
+			}
+			next, err := s.opts.Lua.Collect(s.ctx, sp.Sync, sp.Agent, code, res)
 			if err != nil {
 				if s.ctx.Err() == nil {
-					s.log.Error("action: collect", "argv0", sp.Argv[0], "err", err)
+					s.log.Error("action: collect", "argv", sp.Argv, "err", err)
 				}
 				return
 			}
@@ -131,6 +153,45 @@ func (s *Sink) handle(step event.Step) {
 			}
 		}
 	}
+}
+
+// mirror has the sync's mirror apply the events refs name, and returns
+// the exit code collect sees (0, or rsync's 23, "partial transfer", when
+// some did not apply) and one result per ref.
+func (s *Sink) mirror(refs []event.Ref) (int, []event.Result) {
+	res := make([]event.Result, len(refs))
+	var b event.Batch
+	var at []int // res index of each event of b
+	s.mu.Lock()
+	for i, r := range refs {
+		src, ok := s.batches[r.Batch]
+		if r.Index < 0 || !ok || r.Index >= len(src) {
+			continue // a blanket, or a batch given up on: nothing to apply
+		}
+		res[i].Event = src[r.Index]
+		b = append(b, src[r.Index])
+		at = append(at, i)
+	}
+	s.mu.Unlock()
+	if len(b) == 0 {
+		return 0, res
+	}
+	if s.opts.Mirror == nil {
+		for _, i := range at {
+			res[i].Outcome, res[i].Err = event.Fail, errors.New("no mirror to hand the event to")
+		}
+		return 23, res
+	}
+	code := 0
+	for j, r := range s.opts.Mirror.Apply(s.ctx, b) {
+		if j < len(at) {
+			res[at[j]] = r
+			if r.Outcome != event.OK {
+				code = 23
+			}
+		}
+	}
+	return code, res
 }
 
 // stop logs, once, that the sync's actions have stopped.
@@ -156,6 +217,9 @@ func (s *Sink) stop(st event.Settled) {
 func (s *Sink) Close() error {
 	s.cancel()
 	s.procs.Wait()
+	if c, ok := s.opts.Mirror.(io.Closer); ok {
+		return c.Close()
+	}
 	return nil
 }
 

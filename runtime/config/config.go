@@ -33,14 +33,46 @@ type Settings struct {
 	// ShutdownGrace is how long SIGTERM waits for sinks to drain what is
 	// pending before the rest is written to the fail log.
 	ShutdownGrace time.Duration
-	Pos           Pos // where settings{} was called
+	// PidFile is lsyncd's pidfile: written with luasync's PID at start,
+	// locked (flock) while it runs, so a second luasync with the same
+	// pidfile does not start, and removed at exit. "" for none.
+	PidFile string
+	// LogFacility and LogIdent are lsyncd's syslog settings: either one
+	// sends the log to syslog too, with that facility (a key of
+	// SyslogFacilities; "" is "user") and tag ("" is the program's name).
+	LogFacility string
+	LogIdent    string
+	// Insist is lsyncd's insist: a startup full sync that fails
+	// transiently (the target is unreachable) is retried with backoff
+	// instead of ending the process. nil leaves it to the command: run
+	// retries, a one-shot sync (sync, onepass) reports the failure, and
+	// lsyncd's command line ends as lsyncd does.
+	Insist *bool
+	// OnePass is lsyncd's onepass: run the startup full sync of every
+	// target, then exit (0 when every one succeeded) instead of watching.
+	OnePass bool
+	Pos     Pos // where settings{} was called
+}
+
+// SyslogFacilities are the facility names logfacility takes (as glibc
+// spells them, the ones lsyncd accepts) and their codes, as log/syslog
+// numbers them.
+var SyslogFacilities = map[string]int{
+	"kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6, "news": 7,
+	"uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11, "security": 4,
+	"local0": 16, "local1": 17, "local2": 18, "local3": 19,
+	"local4": 20, "local5": 21, "local6": 22, "local7": 23,
 }
 
 // Sync is one sync{} table: one source, its filters, and one or more sinks.
 type Sync struct {
-	Name   string // sync{ name = ... }, or "sync#N" by position
-	Kind   string // "direct", "rsync" or "rsyncssh" (default.direct, ...), or "action" (lsyncd's layers 1-3: Lua actions run it)
-	Source string // absolute, cleaned
+	Name string // sync{ name = ... }, or "sync#N" by position
+	Kind string // "direct", "rsync" or "rsyncssh" (default.direct, ...), or "action" (lsyncd's layers 1-3: Lua actions run it)
+	// Actions: events go through the sync's Lua actions (kind "action",
+	// or a mirror kind with an action, init, collect or full function of
+	// its own, which hands events back to the mirror).
+	Actions bool
+	Source  string // absolute, cleaned
 	// Target is target = ...: for direct, an absolute, cleaned directory;
 	// for rsync, as rsync takes a destination ("host::module/path",
 	// "rsync://user@host:port/module", "user@host:/path", or a local
@@ -107,12 +139,32 @@ type Sync struct {
 	RsyncExitCodes map[int]ExitAction
 	SSHExitCodes   map[int]ExitAction
 
+	// Crontab is lsyncd 2.3's crontab = { ... }: a full sync of every
+	// target whenever one of these specs says (six fields, seconds first,
+	// "0 0 3 * * *" for 03:00 every day; the soonest entry decides).
+	Crontab []string
+	// FullSync is luasync's fullsync = { ... }, nil when not set.
+	FullSync *FullSync
+
 	Index int // position among the config's syncs, 0-based
 	Pos   Pos // where sync{} was called
 	// KeyPos is where each key of the sync{} was set (its own line, in
 	// the sync{} table or in a layer), for messages; a key missing here
 	// is reported at Pos.
 	KeyPos map[string]Pos
+}
+
+// FullSync is a sync's scheduled full sync: fullsync = { schedule = ...,
+// exclude = { ... } }. Package luavm checks the schedule's syntax when it
+// loads the config (package cron's Flexible form).
+type FullSync struct {
+	// Schedule is five fields, minute first ("0 3 * * *"), six with
+	// seconds first, or a descriptor such as "@daily" or "@every 6h".
+	Schedule string
+	// Exclude holds patterns, as exclude = { ... } takes them, that this
+	// run alone leaves out on top of the sync's own: what they match is
+	// neither copied nor deleted by it. Live changes there still ship.
+	Exclude []string
 }
 
 // Retry is the backoff for events a sink reports as Retry.

@@ -107,6 +107,9 @@ func (c *Config) validateSync(s *Sync) []error {
 	case "rsync", "rsyncssh":
 		validateRsync(p, s, sourceOK)
 	}
+	if s.Actions && s.Kind != "action" && len(s.RsyncTargets()) > 1 {
+		p.add("action", "a mirror with an action function of its own takes one target (it hands each event list to that target); make one sync per target")
+	}
 	validateTunables(p, s)
 	validatePatterns(p, s)
 	return p.errs

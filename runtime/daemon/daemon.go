@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/luasync/luasync/runtime/config"
+	"github.com/luasync/luasync/runtime/cron"
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 	"github.com/luasync/luasync/runtime/luavm"
@@ -25,6 +26,14 @@ type Daemon struct {
 	log   *slog.Logger
 	fails *faillog.Log
 	syncs []*syncRun
+	// startup ends Run when a startup sync fails and insist is off.
+	startup *startupCheck
+	// cron starts the scheduled full syncs (crontab, fullsync); planned
+	// lists its jobs, in its order.
+	cron    *cron.Runner
+	planned []planned
+	// replays are action sinks whose fail log entries were replayed.
+	replays []replay
 }
 
 // New prepares every sync: filters, sinks and pools. Nothing is watched
@@ -35,7 +44,7 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, vm: vm, log: log, fails: fails}
+	d := &Daemon{cfg: cfg, vm: vm, log: log, fails: fails, startup: newStartupCheck()}
 	for i := range cfg.Syncs {
 		s, err := newSyncRun(d, &cfg.Syncs[i])
 		if err != nil {
@@ -45,6 +54,10 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 		d.syncs = append(d.syncs, s)
 	}
 	vm.OnExcludes(func(index int, patterns []string) { d.syncs[index].keep.setDynamic(patterns) })
+	if err := d.newRunner(); err != nil {
+		fails.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -106,6 +119,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range d.syncs {
 		watchers.Go(func() error { return s.run(wctx) })
 	}
+	watchers.Go(func() error { return d.startup.wait(wctx) })
+	watchers.Go(func() error { return d.cron.Run(wctx) })
+	watchers.Go(func() error { d.compactReplayed(wctx); return nil })
 	statusDone := make(chan struct{})
 	if d.cfg.Settings.StatusFile != "" {
 		d.writeStatus()
@@ -136,30 +152,35 @@ func (d *Daemon) queueStartupSyncs() error {
 	}
 	for _, s := range d.syncs {
 		for _, p := range s.pools {
-			n := failed[p.Name()]
+			n := len(failed[p.Name()])
+			if s.cfg.Kind == "action" {
+				d.queueActionStartup(s, p, failed[p.Name()])
+				continue
+			}
 			if n > 0 {
 				d.log.Warn("fail log has entries from an earlier run; a full sync will cover them",
 					"sink", p.Name(), "entries", n)
 			}
 			if s.cfg.Init || n > 0 {
-				p.Add(event.Event{Op: event.Rescan, Path: "", IsDir: true})
+				p.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
 			}
 		}
 	}
 	return nil
 }
 
-// loadFailLog counts the fail log's entries per sink. A damaged line is
-// no reason to stop: it is logged with what it held, counts for each sink
-// it concerns, and is repaired into well-formed entries for them.
-func (d *Daemon) loadFailLog() (map[string]int, error) {
+// loadFailLog reads the fail log's events per sink. A damaged line is no
+// reason to stop: it is logged with what it held, counts as a full sync
+// for each sink it concerns, and is repaired into well-formed entries for
+// them.
+func (d *Daemon) loadFailLog() (map[string][]event.Event, error) {
 	entries, damage, err := d.fails.Load()
 	if err != nil {
 		return nil, err
 	}
-	failed := map[string]int{}
+	failed := map[string][]event.Event{}
 	for _, e := range entries {
-		failed[e.Sink]++
+		failed[e.Sink] = append(failed[e.Sink], e.Event)
 	}
 	if len(damage) == 0 {
 		return failed, nil
@@ -175,7 +196,7 @@ func (d *Daemon) loadFailLog() (map[string]int, error) {
 		d.log.Warn("fail log line is damaged (cut off by a crash or a full disk); skipping it, a full sync covers what it held",
 			"file", d.fails.Path(), "line", dm.Line, "held", dm.Held, "bytes", dm.Len, "err", dm.Err, "full_sync", full)
 		for _, s := range full {
-			failed[s]++
+			failed[s] = append(failed[s], event.Event{Op: event.Rescan, Path: "", IsDir: true})
 		}
 	}
 	if n, err := d.fails.Repair(sinks); err != nil {

@@ -9,6 +9,13 @@
 // (a Rescan of the root) is queued, so a change made during the full sync is
 // queued behind it instead of being missed.
 //
+// Scheduled full syncs (crontab, fullsync) come from package cron's Runner,
+// which runs beside the watchers once the startup syncs are queued. A due
+// schedule asks each sink's pool for a full sync (sink.Pool.FullSync), which
+// is queued as the startup sync is, narrowed by fullsync's own excludes, and
+// skipped while a full sync of that sink is pending or running. The status
+// file says when each runs next.
+//
 // New locks the fail log (one process per fail log) and Close unlocks it.
 // At start, fail log entries and damaged lines ask for full syncs; damaged
 // lines are logged, not fatal.

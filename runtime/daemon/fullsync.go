@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/event"
 )
 
@@ -32,7 +33,7 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 		}
 		for _, t := range s.sinks {
 			g.Go(func() error {
-				if err := d.fullSyncOne(ctx, t); err != nil {
+				if err := d.fullSyncOne(ctx, t, s.cfg.Retry); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -46,16 +47,11 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (d *Daemon) fullSyncOne(ctx context.Context, t namedSink) error {
+func (d *Daemon) fullSyncOne(ctx context.Context, t namedSink, retry config.Retry) error {
 	begin := time.Now()
-	res := t.Apply(ctx, event.Batch{{Op: event.Rescan, Path: "", IsDir: true}})
-	if len(res) != 1 || res[0].Outcome != event.OK {
-		var err error = errors.New("no result")
-		if len(res) == 1 {
-			err = res[0].Err
-		}
-		d.log.Error("full sync failed", "sink", t.name, "err", err)
-		return fmt.Errorf("full sync %s: %w", t.name, err)
+	if res := d.applyFullSync(ctx, t, retry); res.Outcome != event.OK {
+		d.log.Error("full sync failed", "sink", t.name, "err", res.Err)
+		return fmt.Errorf("full sync %s: %w", t.name, res.Err)
 	}
 	d.log.Info("full sync complete", "sink", t.name, "took", time.Since(begin).Round(time.Millisecond))
 	if _, err := d.fails.Compact(t.name, begin); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/luasync/luasync/runtime/event"
 )
 
 // runStatus rewrites settings.statusFile every statusInterval until ctx is
@@ -23,6 +25,22 @@ func (d *Daemon) runStatus(ctx context.Context) {
 			d.writeStatus()
 		}
 	}
+}
+
+// when formats a planned run for the status file.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// excluding names what a scheduled full sync leaves out, if anything.
+func excluding(s *event.Scope) string {
+	if s == nil {
+		return ""
+	}
+	return fmt.Sprintf(", excluding %q", s.Patterns)
 }
 
 // writeStatus replaces the status file by a fresh report (a temporary file
@@ -52,8 +70,10 @@ func (d *Daemon) writeStatus() {
 }
 
 // statusReport is lsyncd's status file in spirit: per sync, what is
-// watched, and per target what is pending, in flight and done.
+// watched, and per target what is pending, in flight and done, and when
+// its scheduled full syncs run next.
 func (d *Daemon) statusReport(now time.Time) []byte {
+	next := d.cron.Next()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "luasync status report at %s (pid %d)\n", now.UTC().Format(time.RFC3339), os.Getpid())
 	for _, s := range d.syncs {
@@ -66,6 +86,11 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 			st := p.Stats()
 			fmt.Fprintf(&b, "  %s\n    pending %d, in flight %d, applied %d, retried %d, failed %d (see the fail log), batches %d\n",
 				p.Name(), st.Pending, st.InFlight, st.Applied, st.Retried, st.Failed, st.Batches)
+			for i, pl := range d.planned {
+				if pl.pool == p {
+					fmt.Fprintf(&b, "    next full sync %s (%s %s%s)\n", when(next[i]), pl.key, pl.when, excluding(pl.scope))
+				}
+			}
 			if st.Stopped != "" {
 				fmt.Fprintf(&b, "    STOPPED until luasync restarts: %s\n", st.Stopped)
 			}

@@ -51,8 +51,7 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 	s.traced = s.log.Enabled(context.Background(), slog.LevelDebug)
 	s.keep = newKeeper(f, d.vm, cfg.Index, s.log)
 	if cfg.Kind == "action" {
-		s.addPool(cfg.Name+" (actions)", action.New(action.Options{Sync: cfg.Index, Name: cfg.Name, Lua: d.vm,
-			Where: fmt.Sprintf("%s:%d", cfg.Pos.File, cfg.Pos.Line), Logger: s.log, Dir: configDir(d.cfg)}))
+		s.addPool(cfg.Name+" (actions)", s.actions(nil))
 		return s, nil
 	}
 	if cfg.Kind == "direct" {
@@ -61,7 +60,7 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 		}
-		s.addPool(cfg.Name+" -> "+cfg.Target, target)
+		s.addPool(cfg.Name+" -> "+cfg.Target, s.withActions(target))
 		return s, nil
 	}
 	for _, raw := range cfg.RsyncTargets() {
@@ -69,7 +68,7 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: target %s: %w", cfg.Name, raw, err)
 		}
-		s.addPool(cfg.Name+" -> "+target.String(), target)
+		s.addPool(cfg.Name+" -> "+target.String(), s.withActions(target))
 	}
 	if len(s.pools) == 0 {
 		return nil, fmt.Errorf("sync %s: kind %q has no target", cfg.Name, cfg.Kind)
@@ -109,6 +108,9 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		Logger:  s.d.log,
 		Settle:  s.settle,
 		Source:  mirrorSource(s.cfg),
+		Replays: s.cfg.Kind == "action",
+
+		FullSyncDone: s.d.startup.hook(s.d.cfg.Settings, name),
 	}))
 }
 
@@ -198,6 +200,23 @@ func (s *syncRun) route(ev event.Event) {
 			p.Add(event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true})
 		}
 	}
+}
+
+// actions is the sink that runs the sync's Lua actions; mirror, when not
+// nil, is the sync's own mirror, which they hand events back to.
+func (s *syncRun) actions(mirror action.Mirror) *action.Sink {
+	c := s.cfg
+	return action.New(action.Options{Sync: c.Index, Name: c.Name, Lua: s.d.vm, Mirror: mirror,
+		Where: fmt.Sprintf("%s:%d", c.Pos.File, c.Pos.Line), Logger: s.log, Dir: configDir(s.d.cfg)})
+}
+
+// withActions puts a mirror behind the sync's actions when the config
+// gives it an action function of its own; otherwise it is the sink.
+func (s *syncRun) withActions(mirror sink.Sink) sink.Sink {
+	if !s.cfg.Actions {
+		return mirror
+	}
+	return s.actions(mirror)
 }
 
 // configDir is the directory of the config file: actions' processes run

@@ -31,23 +31,23 @@ func (s *Sink) move(ctx context.Context, ev event.Event) error {
 	case !fromKept && !toKept:
 		return nil
 	case !fromKept:
-		return s.rescan(ctx, to) // moved in from an excluded place: a copy
+		return s.rescan(ctx, to, nil) // moved in from an excluded place: a copy
 	case !toKept:
 		return s.deletePath(from) // moved out of the mirror: a delete
 	case !s.opts.Delete:
-		return s.rescan(ctx, to) // the old path must stay: copy the new one
+		return s.rescan(ctx, to, nil) // the old path must stay: copy the new one
 	case event.Within(to, from):
-		return s.rescan(ctx, from) // no real rename does this; the state decides
+		return s.rescan(ctx, from, nil) // no real rename does this; the state decides
 	case event.Within(from, to):
-		return s.rescan(ctx, to)
+		return s.rescan(ctx, to, nil)
 	}
 	err := s.renameTarget(from, to)
 	if errors.Is(err, errFromMissing) {
-		return s.rescan(ctx, to)
+		return s.rescan(ctx, to, nil)
 	}
 	if err != nil {
 		s.log.Debug("direct: rename failed, copying instead", "from", s.dstPath(from), "to", s.dstPath(to), "err", err)
-		return errors.Join(s.rescan(ctx, to), s.deletePath(from))
+		return errors.Join(s.rescan(ctx, to, nil), s.deletePath(from))
 	}
 	return s.syncPath(to)
 }

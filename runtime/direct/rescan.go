@@ -15,10 +15,11 @@ import (
 // besides the caller's. Package-level so tests and benchmarks can vary it.
 var RescanWorkers = 4
 
-// rescan makes the target subtree at rel identical to the source subtree.
-// Extras on the target are deleted by Options.FullDelete in a full sync
-// (rel is the root) and by Options.Delete in any other rescan.
-func (s *Sink) rescan(ctx context.Context, rel string) error {
+// rescan makes the target subtree at rel identical to the source subtree,
+// but for what scope (nil: nothing) skips, which it neither copies nor
+// deletes. Extras on the target are deleted by Options.FullDelete in a
+// full sync (rel is the root) and by Options.Delete in any other rescan.
+func (s *Sink) rescan(ctx context.Context, rel string, scope *event.Scope) error {
 	if !s.parentKept(rel) {
 		return nil
 	}
@@ -39,7 +40,7 @@ func (s *Sink) rescan(ctx context.Context, rel string) error {
 	if rel == "" {
 		del = s.opts.FullDelete
 	}
-	w := &walk{s: s, ctx: ctx, del: del, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
+	w := &walk{s: s, ctx: ctx, scope: scope, del: del, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
 	w.dir(rel)
 	w.wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -56,11 +57,12 @@ func (s *Sink) rescan(ctx context.Context, rel string) error {
 // there are any, or done in place when not. A failure on one entry is
 // recorded and the walk goes on, so one bad file does not stall a mirror.
 type walk struct {
-	s   *Sink
-	ctx context.Context
-	del bool // delete extras
-	sem chan struct{}
-	wg  sync.WaitGroup
+	s     *Sink
+	ctx   context.Context
+	scope *event.Scope
+	del   bool // delete extras
+	sem   chan struct{}
+	wg    sync.WaitGroup
 
 	mu   sync.Mutex
 	errs rescanError
@@ -73,7 +75,7 @@ func (w *walk) record(err error) {
 }
 
 func (w *walk) dir(rel string) {
-	subdirs, errs := w.s.dirPass(w.ctx, rel, w.del)
+	subdirs, errs := w.s.dirPass(w.ctx, rel, w.scope, w.del)
 	for _, err := range errs {
 		w.record(err)
 	}
@@ -95,9 +97,9 @@ func (w *walk) dir(rel string) {
 }
 
 // dirPass syncs the entries of directory rel (whose own target directory
-// exists by now), removes extras if del, sets the directory's own mode and
-// mtime last, and returns the subdirectories still to walk.
-func (s *Sink) dirPass(ctx context.Context, rel string, del bool) (subdirs []string, errs []error) {
+// exists by now), removes extras if del, sets the directory's own mode and mtime
+// last, and returns the subdirectories still to walk.
+func (s *Sink) dirPass(ctx context.Context, rel string, scope *event.Scope, del bool) (subdirs []string, errs []error) {
 	sfd, dfd, err := s.openPair(rel)
 	if err != nil || sfd < 0 {
 		return nil, errs1(err)
@@ -118,7 +120,7 @@ func (s *Sink) dirPass(ctx context.Context, rel string, del bool) (subdirs []str
 			return nil, errs1(opError("chmod", s.dstPath(rel), err))
 		}
 	}
-	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel, del)
+	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel, scope, del)
 	if ctx.Err() != nil {
 		return nil, errs
 	}
@@ -156,9 +158,10 @@ func (s *Sink) openPair(rel string) (sfd, dfd int, err error) {
 	})
 }
 
-// syncChildren syncs each source entry into the target directory and, if
-// del, deletes target entries the source does not have.
-func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, del bool) (subdirs []string, errs []error) {
+// syncChildren syncs each source entry into the target directory and
+// deletes target entries the source does not have, leaving alone what
+// Keep drops or scope skips, and all of them unless del.
+func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, scope *event.Scope, del bool) (subdirs []string, errs []error) {
 	sents, err := readDirAt(sfd, s.srcPath(rel))
 	if err != nil {
 		return nil, errs1(err)
@@ -177,7 +180,7 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, del b
 		}
 		name, crel := de.Name(), event.Join(rel, de.Name())
 		delete(extra, name) // in the source: not an extra, even if excluded
-		if !s.keep(crel, de.IsDir()) {
+		if !s.keep(crel, de.IsDir()) || scope.Skips(crel, de.IsDir()) {
 			continue
 		}
 		isDir, err := s.syncEntry(entry{src: sfd, dst: dfd, name: name, rel: crel, kept: true})
@@ -190,6 +193,9 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, del b
 	for name, isDir := range extra {
 		if ctx.Err() != nil {
 			return nil, errs
+		}
+		if scope.Skips(event.Join(rel, name), isDir) {
+			continue
 		}
 		if err := s.removeExtra(sfd, dfd, rel, name, isDir, del); err != nil {
 			errs = append(errs, err)

@@ -201,3 +201,36 @@ func setRescanWorkers(tb testing.TB, n int) {
 	RescanWorkers = n
 	tb.Cleanup(func() { RescanWorkers = old })
 }
+
+// TestRescanNarrowed: a scheduled full sync with excludes of its own
+// (event.Scope) neither copies nor deletes what they exclude, at any depth,
+// and makes everything else identical.
+func TestRescanNarrowed(t *testing.T) {
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
+	scope := &event.Scope{Skip: func(rel string, isDir bool) bool {
+		return event.Within(rel, "archive") || strings.HasSuffix(rel, ".iso")
+	}}
+	mkdir(t, f.src, "archive", 0o755)
+	write(t, f.src, "archive/new", "not copied by this run")
+	write(t, f.src, "archive/changed", "source")
+	mkdir(t, f.src, "d", 0o755)
+	write(t, f.src, "d/disk.iso", "source iso")
+	write(t, f.src, "d/f", "f")
+	mkdir(t, f.dst, "archive", 0o755)
+	write(t, f.dst, "archive/changed", "the target's own")
+	write(t, f.dst, "archive/target-only", "kept")
+	mkdir(t, f.dst, "d", 0o755)
+	write(t, f.dst, "d/old.iso", "kept")
+	write(t, f.dst, "d/stray", "deleted")
+	write(t, f.dst, "stray", "deleted")
+
+	f.apply(t, event.Event{Op: event.Rescan, IsDir: true, Scope: scope})
+	f.requireDiff(t,
+		`"archive/changed": size 6 != 16`,
+		`"archive/new": missing in b`,
+		`"archive/target-only": only in b`,
+		`"d/disk.iso": missing in b`,
+		`"d/old.iso": only in b`,
+	)
+	f.mirror(t) // a plain full sync then does it all
+}

@@ -143,7 +143,7 @@ func (s *Sink) apply(ctx context.Context, ev event.Event) error {
 	case event.Move:
 		return s.move(ctx, ev)
 	case event.Rescan:
-		return s.rescan(ctx, ev.Path)
+		return s.rescan(ctx, ev.Path, ev.Scope)
 	}
 	return fmt.Errorf("apply %v: %w", ev, event.ErrUnknownOp)
 }

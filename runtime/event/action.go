@@ -16,6 +16,18 @@ type Spawn struct {
 	Stdin    string // the process's standard input, when HasStdin
 	HasStdin bool
 	Timeout  time.Duration // 0: none; else the process is stopped after it
+	// Mirror, when not nil, replaces the process: the sync's own mirror
+	// applies these events of its batches (Argv is empty), as lsyncd's
+	// default.rsync.action(inlet) does from a custom action.
+	Mirror []Ref
+}
+
+// Ref names one event of a batch handed to the actions: Batch is the id
+// the sink gave it, Index the event's position (-1: an event the actions
+// made themselves, such as a blanket, which a mirror has nothing to do for).
+type Ref struct {
+	Batch uint64
+	Index int
 }
 
 // Settled is a batch whose every event the actions have finished with.

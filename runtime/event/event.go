@@ -75,6 +75,30 @@ type Event struct {
 	// rename (an rsync daemon) sends Path whole, clearing what else is
 	// there, rather than adding to it.
 	Over bool
+	// Scope, on a Rescan of the whole tree (Path ""), narrows it: see
+	// Scope. nil on every other event.
+	Scope *Scope
+}
+
+// Scope narrows a Rescan of the whole tree to part of it: a scheduled full
+// sync with excludes of its own. What it skips (a path, and everything
+// below it) is neither copied nor deleted by that Rescan; live events at
+// those paths are still applied. A queue therefore keeps what is pending
+// below a narrowed Rescan instead of letting the Rescan absorb it.
+type Scope struct {
+	// Patterns are the excludes as rsync filter rules ("- pattern"), for a
+	// sink that hands the Rescan to rsync: rsync neither sends nor deletes
+	// what they exclude.
+	Patterns []string
+	// Skip reports whether a path (relative to the source root) is left
+	// alone, because it or a directory above it is excluded.
+	Skip func(rel string, isDir bool) bool
+}
+
+// Skips reports whether s leaves rel alone; a nil Scope leaves nothing
+// alone.
+func (s *Scope) Skips(rel string, isDir bool) bool {
+	return s != nil && s.Skip(rel, isDir)
 }
 
 func (e Event) String() string {
@@ -82,8 +106,11 @@ func (e Event) String() string {
 	if e.IsDir {
 		kind = "dir"
 	}
-	if e.Op == Move {
+	switch {
+	case e.Op == Move:
 		return fmt.Sprintf("%s %s %q -> %q", e.Op, kind, e.From, e.Path)
+	case e.Scope != nil:
+		return fmt.Sprintf("%s %s %q (narrowed)", e.Op, kind, e.Path)
 	}
 	return fmt.Sprintf("%s %s %q", e.Op, kind, e.Path)
 }

@@ -1,7 +1,6 @@
 package faillog
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/luasync/luasync/internal/pidfile"
 )
 
 // ErrInUse is what Open returns, wrapped, when another process holds the
@@ -34,7 +35,7 @@ func lock(path string) (*os.File, error) {
 		return nil, fmt.Errorf("open fail log lock %s: %w", lockPath, err)
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		holder := readPID(f)
+		holder := pidfile.Holder(f)
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, fmt.Errorf("fail log %s: %w (%s, lock file %s): stop that luasync first, or give each config its own settings.failLog",
@@ -56,17 +57,6 @@ func lock(path string) (*os.File, error) {
 		}
 	}
 	return f, nil
-}
-
-// readPID says who holds the lock, as far as its file tells.
-func readPID(f *os.File) string {
-	b := make([]byte, 32)
-	n, _ := f.ReadAt(b, 0)
-	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:n])))
-	if err != nil || pid <= 0 {
-		return "pid unknown"
-	}
-	return "pid " + strconv.Itoa(pid)
 }
 
 // openOrCreate opens path with flag, creating it (mode 0600: paths can be

@@ -50,6 +50,17 @@ func actionSyncFields(fields map[string]lua.LValue) bool {
 	return false
 }
 
+// layer1Fields reports whether a mirror sync sets a layer 1 function of
+// its own (action, init, collect or full).
+func layer1Fields(fields map[string]lua.LValue) bool {
+	for _, k := range []string{"action", "init", "collect", "full"} {
+		if _, ok := fields[k].(*lua.LFunction); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // parseActionKey checks one action key of an action sync.
 func (d *syncDecl) parseActionKey(L *lua.LState, key string, v lua.LValue) error {
 	switch {
@@ -121,7 +132,7 @@ func gauged(v lua.LValue, into map[string]bool) {
 func (ld *loader) bindActions(L *lua.LState, cfg *config.Config) error {
 	def := L.GetGlobal("default").(*lua.LTable)
 	for i, d := range ld.decls {
-		if d.kind != "action" {
+		if d.kind != "action" && !d.hybrid {
 			continue
 		}
 		s := &cfg.Syncs[i]
@@ -132,9 +143,19 @@ func (ld *loader) bindActions(L *lua.LState, cfg *config.Config) error {
 		for k, fn := range d.handlers {
 			t.RawSetString(k, fn)
 		}
-		for _, k := range []string{"action", "collect", "init", "prepare"} {
-			if t.RawGetString(k) == lua.LNil || t.RawGetString(k) == lua.LFalse {
-				t.RawSetString(k, def.RawGetString(k))
+		layer := def
+		if d.hybrid {
+			// The mirror's own functions fill in what the config does not
+			// set; moves stay moves, as luasync's mirrors apply them.
+			layer = def.RawGetString(d.kind).(*lua.LTable)
+			t.RawSetString("onMove", lua.LTrue)
+			if t.RawGetString("exitcodes") == lua.LNil {
+				t.RawSetString("exitcodes", def.RawGetString("rsyncExitCodes"))
+			}
+		}
+		for _, k := range []string{"action", "collect", "init", "prepare", "full"} {
+			if v := layer.RawGetString(k); v != lua.LNil && (t.RawGetString(k) == lua.LNil || t.RawGetString(k) == lua.LFalse) {
+				t.RawSetString(k, v)
 			}
 		}
 		source := strings.TrimSuffix(s.Source, "/") + "/"
@@ -148,6 +169,12 @@ func (ld *loader) bindActions(L *lua.LState, cfg *config.Config) error {
 		t.RawSetString("maxDelays", lua.LNumber(max(cfg.Settings.MaxDelays, 0)))
 		if err := ld.prepare(L, t, d); err != nil {
 			return err
+		}
+		if v, ok := t.RawGetString("target").(lua.LString); ok && d.hybrid && s.Target == "" {
+			// prepare may make the target, as lsyncd's lpostcmd does
+			// from host and targetdir.
+			s.Target = string(v)
+			ld.resolveTargets(s)
 		}
 		ret, err := ld.callRT(L, "addSync", lua.LNumber(i), t, lua.LString(source))
 		if err != nil {
@@ -216,7 +243,7 @@ func (d *syncDecl) mirrorActionKey(key string, v lua.LValue) error {
 		kind = "a sync without a kind"
 	}
 	switch {
-	case key == "checkgauge":
+	case key == "checkgauge", d.hybrid && slices.Contains(layer1Keys, key):
 		return nil
 	case slices.Contains(handlerKeys, key) || key == "exitcodes":
 		slog.Default().Warn(key+" has no effect on "+kind+": its mirror handles every event (lsyncd ignores it too); "+

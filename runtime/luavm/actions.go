@@ -139,11 +139,32 @@ func (vm *VM) Deliver(ctx context.Context, index int, id uint64, b event.Batch) 
 }
 
 // Collect reports that the process started for agent exited with code,
-// calls the sync's collect function, and lets the actions run on.
-func (vm *VM) Collect(ctx context.Context, index int, agent int64, code int) (event.Step, error) {
+// calls the sync's collect function, and lets the actions run on. For an
+// agent its mirror applied (Spawn.Mirror), res are the mirror's results,
+// in the order of Spawn.Mirror; nil otherwise.
+func (vm *VM) Collect(ctx context.Context, index int, agent int64, code int, res []event.Result) (event.Step, error) {
 	return vm.actionCall(ctx, index, func(L *lua.LState) error {
+		outcomes := lua.LValue(lua.LNil)
+		if res != nil {
+			t, why := L.CreateTable(len(res), 1), L.CreateTable(len(res), 0)
+			for i, r := range res {
+				o := "ok"
+				switch r.Outcome {
+				case event.Retry:
+					o = "retry"
+				case event.Fail:
+					o = "fail"
+				}
+				t.RawSetInt(i+1, lua.LString(o))
+				if r.Err != nil {
+					why.RawSetInt(i+1, lua.LString(r.Err.Error()))
+				}
+			}
+			t.RawSetString("why", why)
+			outcomes = t
+		}
 		return L.CallByParam(lua.P{Fn: vm.rt.RawGetString("collect"), NRet: 1, Protect: true},
-			lua.LNumber(agent), lua.LNumber(code))
+			lua.LNumber(agent), lua.LNumber(code), outcomes)
 	})
 }
 
@@ -260,7 +281,8 @@ func (vm *VM) timed(ctx context.Context, f func() error) error {
 	defer vm.state.RemoveContext()
 	err := f()
 	if err != nil && tctx.Err() != nil && ctx.Err() == nil {
-		return fmt.Errorf("still running after %v (interrupted): %w", timeout, err)
+		where := strings.TrimSuffix(luaErrorText(err), " "+tctx.Err().Error())
+		return fmt.Errorf("still running after %v, interrupted at %s", timeout, strings.TrimSuffix(where, ":"))
 	}
 	return err
 }
@@ -300,6 +322,14 @@ func readStep(v lua.LValue) event.Step {
 			if argv, ok := s.RawGetString("argv").(*lua.LTable); ok {
 				argv.ForEach(func(_, a lua.LValue) { sp.Argv = append(sp.Argv, lua.LVAsString(a)) })
 			}
+			if m, ok := s.RawGetString("mirror").(*lua.LTable); ok {
+				sp.Mirror = []event.Ref{}
+				m.ForEach(func(_, v lua.LValue) {
+					r := v.(*lua.LTable)
+					sp.Mirror = append(sp.Mirror, event.Ref{Batch: uint64(lua.LVAsNumber(r.RawGetString("batch"))),
+						Index: int(lua.LVAsNumber(r.RawGetString("index"))) - 1})
+				})
+			}
 			if to, ok := s.RawGetString("timeout").(lua.LNumber); ok {
 				sp.Timeout = time.Duration(float64(to) * float64(time.Second))
 			}
@@ -319,6 +349,8 @@ func readStep(v lua.LValue) event.Step {
 					switch lua.LVAsString(v) {
 					case "retry":
 						f.Outcomes[i] = event.Retry
+					case "fail":
+						f.Outcomes[i] = event.Fail
 					case "die":
 						f.Outcomes[i] = event.Fail
 						f.Died = true

@@ -161,7 +161,7 @@ local function finish(d, outcome, why)
 		if outcome ~= 'ok' then go.warn(d.sync.index, d.etype .. ' ' .. d.path .. ': ' .. (why or outcome)) end
 		return
 	end
-	local rank = { ok = 0, retry = 1, die = 2 }
+	local rank = { ok = 0, retry = 1, fail = 2, die = 3 }
 	if d.index then
 		local prev = b.outcome[d.index]
 		if not prev or rank[outcome] > rank[prev] then b.outcome[d.index] = outcome end
@@ -324,7 +324,7 @@ function rt.inlet(index)
 end
 
 -- record marks an agent's delays active and hands Go the process to start.
-local function record(agent, argv, stdin, timeout, level)
+local function record(agent, argv, stdin, timeout, level, mirror)
 	local delays = e2d[agent]
 	if delays == nil then error('spawn: the first argument must be an event or an event list', level + 1) end
 	if delays.etype then delays = { delays } end
@@ -343,7 +343,15 @@ local function record(agent, argv, stdin, timeout, level)
 	nextAgent = nextAgent + 1
 	procs[nextAgent] = { sync = S, agent = agent, delays = delays }
 	S.processes = S.processes + 1
-	out.spawns[#out.spawns + 1] = { agent = nextAgent, sync = S.index, argv = argv, stdin = stdin, timeout = timeout }
+	local sp = { agent = nextAgent, sync = S.index, argv = argv, stdin = stdin, timeout = timeout }
+	if mirror then
+		-- The sync's own mirror applies these events (see mirrorAction).
+		sp.mirror = {}
+		for i, d in ipairs(delays) do
+			sp.mirror[i] = { batch = d.batch or 0, index = d.index or 0 }
+		end
+	end
+	out.spawns[#out.spawns + 1] = sp
 	return nextAgent
 end
 
@@ -462,6 +470,30 @@ end
 function default.prepare(config, level)
 end
 
+-- A mirror sync (default.rsync, default.rsyncssh, default.direct) with a
+-- layer 1 function of its own hands events back to its mirror with these,
+-- as lsyncd's configs call default.rsync.action(inlet): the mirror applies
+-- them (in Go) and collect is then called with exit code 0, or 23 when some
+-- of them did not apply (those are retried or failed one by one).
+local function mirrorAction(inlet)
+	local list = inlet.getEvents(function(e) return e.etype ~= 'Blanket' end)
+	if list.size() == 0 then return end
+	return record(list, nil, nil, nil, 2, true)
+end
+
+local function mirrorOne(event)
+	return record(event, nil, nil, nil, 2, true)
+end
+
+for _, kind in ipairs({ 'rsync', 'rsyncssh', 'direct' }) do
+	local layer = rawget(default, kind)
+	if layer then
+		layer.action, layer.init, layer.full = mirrorAction, mirrorOne, mirrorOne
+		layer.collect = function(agent, exitcode) return default.collect(agent, exitcode) end
+		layer.prepare = function() end
+	end
+end
+
 default.maxProcesses = 1
 default.maxDelays = 1000
 -- What rsync's and ssh's exit statuses mean (rsync(1), EXIT VALUES): 23
@@ -543,7 +575,7 @@ function rt.abort(index, why)
 end
 
 -- collect reports a finished process to the sync's collect function.
-function rt.collect(agentID, exitcode)
+function rt.collect(agentID, exitcode, outcomes)
 	local p = procs[agentID]
 	procs[agentID] = nil
 	local S = p.sync
@@ -557,8 +589,11 @@ function rt.collect(agentID, exitcode)
 	end
 	local outcome = 'ok'
 	if rc == 'again' then outcome = 'retry' elseif rc == 'die' then outcome = 'die' end
-	for _, d in ipairs(p.delays) do
-		finish(d, outcome, 'exit code ' .. tostring(exitcode))
+	for i, d in ipairs(p.delays) do
+		-- A mirror reports each event's outcome; collect may only make it worse.
+		local o, why = outcome, 'exit code ' .. tostring(exitcode)
+		if outcomes and outcomes[i] and outcome == 'ok' then o, why = outcomes[i], outcomes.why and outcomes.why[i] end
+		finish(d, o, why)
 	end
 	if outcome == 'die' then
 		S.dead = true

@@ -45,7 +45,7 @@ func BenchmarkActions(b *testing.B) {
 					}
 					settled := len(step.Settled)
 					for _, sp := range step.Spawns {
-						st, err := vm.Collect(ctx, 0, sp.Agent, 0)
+						st, err := vm.Collect(ctx, 0, sp.Agent, 0, nil)
 						if err != nil {
 							b.Fatal(err)
 						}

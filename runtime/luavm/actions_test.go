@@ -2,6 +2,7 @@ package luavm
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func deliver(t *testing.T, vm *VM, index int, id uint64, evs ...event.Event) eve
 
 func collect(t *testing.T, vm *VM, index int, agent int64, code int) event.Step {
 	t.Helper()
-	step, err := vm.Collect(context.Background(), index, agent, code)
+	step, err := vm.Collect(context.Background(), index, agent, code, nil)
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
@@ -213,6 +214,9 @@ func TestActionFailuresRetry(t *testing.T) {
 		if why := st.Settled[0].Why[0]; p == "boom" && !strings.Contains(why, "cfg.lua:4: boom!") {
 			t.Errorf("boom: why = %q, want the file and line", why)
 		}
+		if why := st.Settled[0].Why[0]; p == "loop" && !strings.Contains(why, "still running after 200ms, interrupted at cfg.lua:5") {
+			t.Errorf("loop: why = %q, want the time limit, file and line", why)
+		}
 	}
 }
 
@@ -286,5 +290,64 @@ sync{ source = "/src", onCreate = function(e) if string.ends(e.pathname, ".ps") 
 	collect(t, vm, 0, st.Spawns[0].Agent, 0)
 	if st := deliver(t, vm, 0, 2, event.Event{Op: event.Create, Path: "a.txt"}); len(st.Spawns) != 0 || len(st.Settled) != 1 {
 		t.Errorf("a.txt: %+v", st)
+	}
+}
+
+// A mirror with an action of its own hands events back to the mirror with
+// default.<kind>.action(inlet), as lsyncd's configs do; the mirror's
+// per-event results decide, and collect sees 0 or 23.
+func TestMirrorWithAnAction(t *testing.T) {
+	vm := actionVM(t, `sync{ default.rsync, source = "/src", target = "/trg",
+		action = function(inlet)
+			local e = inlet.getEvent()
+			if e.etype ~= "Full" and e.path:match("^skip") then inlet.discardEvent(e) return end
+			return default.rsync.action(inlet)
+		end }`)
+	step := deliver(t, vm, 0, 1, event.Event{Op: event.Create, Path: "skip-me"},
+		event.Event{Op: event.Create, Path: "a"}, event.Event{Op: event.Move, From: "b", Path: "c"})
+	if len(step.Spawns) != 1 || step.Spawns[0].Mirror == nil || len(step.Spawns[0].Argv) != 0 {
+		t.Fatalf("spawns = %+v, want one handed to the mirror", step.Spawns)
+	}
+	if got, want := step.Spawns[0].Mirror, []event.Ref{{Batch: 1, Index: 1}, {Batch: 1, Index: 2}}; !slices.Equal(got, want) {
+		t.Errorf("mirror refs = %v, want %v (the move stays one event)", got, want)
+	}
+	st, err := vm.Collect(context.Background(), 0, step.Spawns[0].Agent, 23, []event.Result{
+		{Outcome: event.OK}, {Outcome: event.Retry, Err: fmt.Errorf("vanished")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Settled) != 1 {
+		t.Fatalf("settled = %+v", st.Settled)
+	}
+	o := st.Settled[0].Outcomes
+	if o[0] != event.OK || o[1] != event.OK || o[2] != event.Retry || st.Settled[0].Why[2] != "vanished" {
+		t.Errorf("outcomes = %v why %v, want ok (discarded), ok, retry (vanished)", o, st.Settled[0].Why)
+	}
+	// The startup sync goes to the mirror as well (default.rsync.init).
+	step = deliver(t, vm, 0, 2, event.Event{Op: event.Rescan, Path: "", IsDir: true})
+	if len(step.Spawns) != 1 || !slices.Equal(step.Spawns[0].Mirror, []event.Ref{{Batch: 2, Index: 0}}) {
+		t.Errorf("init: spawns = %+v", step.Spawns)
+	}
+}
+
+// lsyncd's examples/lpostcmd.lua style: a layer on default.rsync declares
+// its own keys in checkgauge, and its prepare makes the target from them.
+func TestMirrorLayerPrepareMakesTheTarget(t *testing.T) {
+	_, cfg, err := LoadString("cfg.lua", `
+local post = {
+	default.rsync,
+	checkgauge = { default.rsync.checkgauge, host = true, targetdir = true, postcmd = true },
+	action = function(inlet) return default.rsync.action(inlet) end,
+	prepare = function(config, level)
+		if not config.target then config.target = config.host .. ":" .. config.targetdir end
+		return default.rsync.prepare(config, level)
+	end,
+}
+sync{ post, source = "/src", host = "backup", targetdir = "/srv/copy", postcmd = "/bin/true" }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cfg.Syncs[0]; s.Target != "backup:/srv/copy" || !s.Actions || s.Kind != "rsync" {
+		t.Errorf("sync = kind %q target %q actions %v, want rsync to backup:/srv/copy through actions", s.Kind, s.Target, s.Actions)
 	}
 }

@@ -24,7 +24,9 @@
 //		junk = { ".*.swp" },                    -- false: no junk filter
 //		retry = { attempts = 5, initial = 1, max = 60 },
 //		filterFrom = "rules.txt", batchSizeLimit = 30 * 1024 * 1024, maxDelays = 100,
-//		checkgauge = { ... },                   -- lsyncd's; ignored on a mirror sync
+//		checkgauge = { ... },                   -- lsyncd's; read only for a sync's own Lua functions
+//		crontab = { "0 0 3 * * *" },           -- lsyncd 2.3: full syncs, six fields, seconds first
+//		fullsync = { schedule = "@every 6h", exclude = { "/cache/" } },  -- luasync: five or six fields, or @daily ...
 //	}
 //	sync {
 //		default.rsync,                -- every key above, plus:

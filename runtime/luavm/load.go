@@ -165,6 +165,7 @@ func (ld *loader) config() *config.Config {
 		for _, apply := range d.apply {
 			apply(&s)
 		}
+		s.Actions = d.kind == "action" || d.hybrid
 		if d.kind == "action" && !d.keys["maxProcesses"] && !d.keys["workers"] {
 			s.Workers = 1 // lsyncd's default.maxProcesses: one action process at a time
 		}

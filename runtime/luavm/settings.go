@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -33,11 +34,48 @@ var settingsKeys = map[string]func(ld *loader, v lua.LValue) error{
 		ld.settings.InotifyMode = config.InotifyMode(s)
 		return err
 	},
+	"pidfile": pathSetting(func(s *config.Settings) *string { return &s.PidFile }),
+	"logident": func(ld *loader, v lua.LValue) (err error) {
+		ld.settings.LogIdent, err = toString(v)
+		return err
+	},
+	"logfacility": facilitySetting,
+	"insist": func(ld *loader, v lua.LValue) error {
+		b, err := toBool(v)
+		ld.settings.Insist = &b
+		return err
+	},
+	"onepass": func(ld *loader, v lua.LValue) (err error) {
+		ld.settings.OnePass, err = toBool(v)
+		return err
+	},
 }
 
-// lsyncdOnlySettings are lsyncd settings luasync does not have; they get a
-// plain explanation instead of "unknown key".
-var lsyncdOnlySettings = []string{"insist", "pidfile", "logident", "logfacility"}
+// facilitySetting takes a syslog facility by name ("daemon", "local3"; any
+// case) or, as lsyncd also does, by its number in syslog.h (LOG_DAEMON is
+// 24: the code shifted left by 3).
+func facilitySetting(ld *loader, v lua.LValue) error {
+	names := slices.Sorted(maps.Keys(config.SyslogFacilities))
+	if n, ok := v.(lua.LNumber); ok {
+		for _, name := range names {
+			if code := config.SyslogFacilities[name]; float64(code<<3) == float64(n) && name != "security" {
+				ld.settings.LogFacility = name
+				return nil
+			}
+		}
+		return fmt.Errorf("%v is no syslog facility number (LOG_DAEMON is 24, LOG_LOCAL0 128); or give a name: %s", n, strings.Join(names, ", "))
+	}
+	s, err := toString(v)
+	if err != nil {
+		return err
+	}
+	name := strings.ToLower(s)
+	if _, ok := config.SyslogFacilities[name]; !ok {
+		return fmt.Errorf("%q is no syslog facility%s; one of %s", s, suggestion(name, names), strings.Join(names, ", "))
+	}
+	ld.settings.LogFacility = name
+	return nil
+}
 
 func pathSetting(field func(*config.Settings) *string) func(*loader, lua.LValue) error {
 	return func(ld *loader, v lua.LValue) error {
@@ -75,7 +113,7 @@ func (ld *loader) installSettings(L *lua.LState) {
 	pmt := L.NewTable()
 	pmt.RawSetString("__index", shadow)
 	pmt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
-		if key, ok := L.Get(2).(lua.LString); ok { // settings("insist"), as lsyncd's actions read it
+		if key, ok := L.Get(2).(lua.LString); ok { // settings("insist") reads, as lsyncd's actions do
 			L.Push(shadow.RawGet(key))
 			return 1
 		}
@@ -121,7 +159,22 @@ func (ld *loader) settingsTable(L *lua.LState, v lua.LValue, shadow *lua.LTable)
 	if !ok {
 		raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: wantError("a table: settings{ logfile = ... }", v).Error()})
 	}
-	keys, err := stringKeys(t)
+	// lsyncd also takes a bare name for true: settings{ "nodaemon" }.
+	for i := 1; i <= t.Len(); i++ {
+		name, ok := t.RawGetInt(i).(lua.LString)
+		if !ok {
+			raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: fmt.Sprintf(
+				"element #%d is %s; a bare element names a setting to turn on, as in settings{ \"nodaemon\" }", i, describe(t.RawGetInt(i)))})
+		}
+		ld.settingsKey(L, pos, name, lua.LTrue, shadow)
+	}
+	named := L.NewTable()
+	t.ForEach(func(k, v lua.LValue) {
+		if n, ok := k.(lua.LNumber); !ok || int(n) < 1 || int(n) > t.Len() || float64(int(n)) != float64(n) {
+			named.RawSet(k, v)
+		}
+	})
+	keys, err := stringKeys(named)
 	if err != nil {
 		raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: err.Error()})
 	}
@@ -139,10 +192,7 @@ func (ld *loader) settingsKey(L *lua.LState, pos config.Pos, k, v lua.LValue, sh
 		raise(L, &config.Error{Pos: pos, Table: "settings{}", Key: string(key), Msg: msg})
 	}
 	set, known := settingsKeys[string(key)]
-	switch {
-	case slices.Contains(lsyncdOnlySettings, string(key)):
-		fail("lsyncd's " + string(key) + " setting is not supported by luasync; remove it")
-	case !known:
+	if !known {
 		fail("unknown key" + suggestion(string(key), slices.Sorted(maps.Keys(settingsKeys))))
 	}
 	if err := set(ld, v); err != nil {

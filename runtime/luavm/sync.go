@@ -24,6 +24,7 @@ type syncDecl struct {
 	fields   map[string]lua.LValue
 	handlers map[string]*lua.LFunction
 	inlet    *lua.LTable // set once registered with actions.lua
+	hybrid   bool        // a mirror kind with layer 1 functions of its own
 }
 
 func (d *syncDecl) set(f func(*config.Sync)) { d.apply = append(d.apply, f) }
@@ -64,8 +65,14 @@ func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*sync
 	}
 	d := &syncDecl{pos: pos, kind: kind, keys: map[string]bool{}, handlers: map[string]*lua.LFunction{}}
 	declared := map[string]bool{}
-	if kind == "" && actionSyncFields(fields) {
+	switch {
+	case kind == "" && actionSyncFields(fields):
 		d.kind, d.fields = "action", fields
+		gauged(fields["checkgauge"], declared)
+	case kind != "" && layer1Fields(fields):
+		// A mirror whose events go through Lua first (lsyncd's custom
+		// action calling default.rsync.action(inlet)).
+		d.hybrid, d.fields = true, fields
 		gauged(fields["checkgauge"], declared)
 	}
 	known := slices.Sorted(maps.Keys(syncKeys))
@@ -74,7 +81,7 @@ func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*sync
 		var err error
 		_, isSyncKey := syncKeys[key]
 		switch {
-		case d.kind == "action" && isActionKey(key):
+		case d.kind == "action" && isActionKey(key), d.hybrid && slices.Contains(layer1Keys, key):
 			err = d.parseActionKey(L, key, v)
 		case isActionKey(key) && key != "init":
 			err = d.mirrorActionKey(key, v)
@@ -82,6 +89,12 @@ func (ld *loader) parseSync(L *lua.LState, t *lua.LTable, pos config.Pos) (*sync
 			err = d.checkExtraKey(key, declared, known)
 		default:
 			err = d.parseKey(key, v)
+			if err != nil && d.hybrid && declared[key] {
+				// A key the layer's checkgauge declares is for its own
+				// functions (lsyncd's examples/lpostcmd.lua: host,
+				// targetdir and postcmd on a default.rsync).
+				err = nil
+			}
 		}
 		if err != nil {
 			return nil, fail(key, err.Error())
@@ -113,6 +126,7 @@ func (ld *loader) flatten(t *lua.LTable) (map[string]lua.LValue, string, error) 
 				return fmt.Errorf("two sync kinds, default.%s and default.%s: give one", kind, k)
 			}
 			kind = k
+			return nil // its functions are the mirror's own, not the config's keys
 		}
 		layers, err := splitTable(t, fields)
 		if err != nil {

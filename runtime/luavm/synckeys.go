@@ -34,6 +34,8 @@ var syncKeys = map[string]syncKeyParser{
 	"junk":          junkKey,
 	"filter":        filterKey,
 	"retry":         retryKey,
+	"crontab":       crontabKey,
+	"fullsync":      fullsyncKey,
 	"rsync":         forKinds(rsyncKey, "rsync", "rsyncssh"),
 	"ssh":           forKinds(sshKey, "rsync", "rsyncssh"),
 	"targets":       forKinds(listKey(func(s *config.Sync, v []string) { s.Targets = v }), "rsync"),

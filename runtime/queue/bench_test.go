@@ -149,3 +149,32 @@ func BenchmarkSubtree(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNarrowedRescan pushes, takes and releases a scheduled full sync
+// with excludes of its own (a narrowed Rescan of the root) over n pending
+// entries that are not due yet. It absorbs none of them, and marks the
+// Creates and Moves among them as ones the target may hold when it is
+// taken: a cost that follows the queue, once per scheduled run, as a plain
+// Rescan of the root's does (it absorbs them all, which costs more).
+func BenchmarkNarrowedRescan(b *testing.B) {
+	scope := &event.Scope{Skip: func(string, bool) bool { return false }}
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			q := New(Options{Delay: time.Minute})
+			for i := 0; i < size.n; i++ {
+				q.Push(event.Event{Op: event.Create, Path: benchPath(i), Size: 100}, t0.Add(time.Hour))
+			}
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				q.Push(event.Event{Op: event.Rescan, IsDir: true, Scope: scope}, t0)
+				bt := q.Take(t0.Add(2 * time.Minute))
+				if len(bt) != 1 {
+					b.Fatalf("took %d events, want the rescan alone", len(bt))
+				}
+				q.Done(bt)
+			}
+		})
+	}
+}

@@ -38,7 +38,9 @@ func (q *Queue) checkOlderBelow() error {
 			continue
 		}
 		for _, x := range q.below(n) {
-			if x.seq < c.seq && x.op == event.Move {
+			// A narrowed Rescan of the root absorbs nothing; every move
+			// below it is out of it, and orderBlock waits for those.
+			if x.seq < c.seq && x.op == event.Move && c.scope == nil {
 				return fmt.Errorf("%v (seq %d) is older than %v (seq %d) above it", x.event(), x.seq, c.event(), c.seq)
 			}
 		}

@@ -113,15 +113,34 @@
 // dropped; Delete and Rescan (and any Create the target may hold) degrade
 // the move. The entry at b is replaced (a replaced Move leaves the delete
 // of its From); a Rescan at b degrades the move (Rescan b, Delete a). For a
-// directory, what is pending below b is dropped (the rename replaces it)
-// and what is pending below a is re-keyed below b, From included when
-// inside a, with new seqs after the move. The result takes a new seq. A
+// directory, what is pending below b is dropped (the rename replaces it),
+// but for Creates, Modifies and Attribs: a rename replaces only an empty
+// directory, so what they say is there came with the moved one (reported
+// at its new name before the rename that took it there); they follow the
+// move with new seqs, a Create made uncertain. What is pending below a is
+// re-keyed below b, From included when inside a, with new seqs after the
+// move. The result takes a new seq. A
 // move whose merged or re-keyed form would overtake newer work at its From,
 // or that newer moves out of its Path rely on, is degraded instead.
 //
 // When a pending move is dropped (its Path deleted, rescanned or renamed
 // over), the newer moves out of its Path relied on its rename: each becomes
 // a sync of its own Path (a Rescan for a directory), and so on down.
+//
+// # Narrowed Rescans
+//
+// A Rescan of the root may carry an event.Scope: a scheduled full sync with
+// excludes of its own, which neither copies nor deletes what they exclude.
+// It therefore supersedes nothing: what is pending below it stays (older
+// moves out of it go first, as for any Rescan; other older entries run
+// before or after it, by state), in-flight work below it is not covered,
+// and it does not clear the old path of a dropped move, which gets its
+// delete. Once it is taken, the Creates and Moves still pending below it
+// count as ones the target may hold: it may have copied them. A pending
+// Rescan of the root stays when a narrowed one is pushed (a plain one does
+// more; a narrowed one is the same request, not started yet); a plain one
+// pushed later absorbs it. A requeued narrowed Rescan comes back narrowed.
+// A Scope on any other Rescan is dropped: that Rescan is plain.
 //
 // # Requeue
 //

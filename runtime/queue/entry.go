@@ -23,6 +23,9 @@ type change struct {
 	// over: a directory Move to a path where the target may still hold an
 	// older directory (see Queue.oldAt), as found when it was pushed.
 	over bool
+	// scope narrows a Rescan (event.Scope); such a Rescan supersedes
+	// nothing below its path (see pushNarrowed).
+	scope *event.Scope
 }
 
 // subtree reports whether the change reaches below its path on the target,
@@ -96,7 +99,7 @@ type waiter struct {
 }
 
 func (e *entry) event() event.Event {
-	return event.Event{Op: e.op, Path: e.path, From: e.from, IsDir: e.isDir, Size: e.size}
+	return event.Event{Op: e.op, Path: e.path, From: e.from, IsDir: e.isDir, Size: e.size, Scope: e.scope}
 }
 
 // entryHeap is a 4-ary min-heap that keeps each entry's index in entry.hidx,

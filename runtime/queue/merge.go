@@ -18,6 +18,10 @@ func (q *Queue) Push(ev event.Event, now time.Time) {
 	case event.Move:
 		q.pushMove(ev, now)
 	default:
+		if ev.Op == event.Rescan && ev.Scope != nil && ev.Path == "" {
+			q.pushNarrowed(ev.Scope, now)
+			return
+		}
 		q.pushRescan(ev.Path, ev.IsDir, now)
 	}
 }
@@ -339,7 +343,7 @@ func (q *Queue) landing(p string, seq uint64) (string, bool) {
 // thing the target holds at p.
 func (q *Queue) nextAbove(p string, seq uint64) (x *entry, moved bool) {
 	for a := q.above(p); a != nil; a = a.parent {
-		if e := a.entry; e != nil && e.clears() && e.seq > seq && (x == nil || e.seq < x.seq) {
+		if e := a.entry; e != nil && e.clears() && e.scope == nil && e.seq > seq && (x == nil || e.seq < x.seq) {
 			x, moved = e, false
 		}
 		for _, m := range a.froms {

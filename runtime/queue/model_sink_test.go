@@ -23,6 +23,10 @@ func (m *model) apply(ev event.Event) {
 	case event.Delete:
 		m.dst.removeTree(ev.Path)
 	case event.Rescan:
+		if ev.Scope != nil {
+			m.rescanNarrowed(ev.Scope)
+			return
+		}
 		m.rescan(ev.Path)
 	case event.Move:
 		if m.cfg.noRename {

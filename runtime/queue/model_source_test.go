@@ -10,6 +10,10 @@ import (
 // operations and the events a watcher reports for them.
 
 func (m *model) sourceOp() {
+	if m.cfg.narrowed && m.rng.Intn(12) == 0 {
+		m.scheduled()
+		return
+	}
 	switch m.rng.Intn(20) {
 	case 0, 1, 2:
 		m.createFile()

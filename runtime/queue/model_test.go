@@ -101,6 +101,7 @@ type modelConfig struct {
 	retries        bool // some events fail and are requeued
 	flush          bool // drain with Flush
 	noRename       bool // the sink cannot rename (an rsync daemon): see model.apply
+	narrowed       bool // scheduled full syncs narrowed by a Scope happen too (model_narrowed_test.go)
 }
 
 type model struct {
@@ -137,6 +138,9 @@ func TestModel(t *testing.T) {
 		{name: "no-rename", opts: Options{Delay: 1}, workers: 3, retries: true, deleteVanished: true, noRename: true},
 		{name: "no-rename-nodelay", opts: Options{}, workers: 2, deleteVanished: true, noRename: true},
 		{name: "no-rename-slow", opts: Options{Delay: 30}, workers: 2, deleteVanished: true, noRename: true},
+		{name: "narrowed", opts: Options{Delay: 2}, workers: 2, retries: true, narrowed: true},
+		{name: "narrowed-vanish", opts: Options{Delay: 1, MaxWait: 4}, workers: 3, retries: true, deleteVanished: true, narrowed: true},
+		{name: "narrowed-no-rename", opts: Options{Delay: 3}, workers: 2, deleteVanished: true, noRename: true, narrowed: true},
 	}
 	for _, cfg := range configs {
 		t.Run(cfg.name, func(t *testing.T) {

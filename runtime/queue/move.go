@@ -14,7 +14,7 @@ type movePlan struct {
 	ea, eb *entry     // pending entries at a and b
 	res    change     // the entry that ends up at b
 	underA []*entry   // pending entries below a, in seq order: re-keyed below b
-	underB []*entry   // pending entries below b: overwritten by the rename
+	underB []*entry   // pending entries below b: overwritten by the rename, but for by-state changes (see applyMove)
 	lost   []lostFrom // Froms of displaced moves: deleted as older changes
 	oldA   bool       // ea was a move over an a the target may hold: delete a
 }
@@ -197,8 +197,12 @@ func (q *Queue) applyMove(p movePlan, ev event.Event, now time.Time) {
 	if ev.IsDir {
 		q.cover(b, 0) // the rename replaces whatever b held
 	}
+	var kept []*entry
 	for _, x := range p.underB {
 		q.remove(x)
+		if x.op == event.Create || x.op == event.Modify || x.op == event.Attrib {
+			kept = append(kept, x)
+		}
 	}
 	if p.eb != nil {
 		q.remove(p.eb)
@@ -223,6 +227,18 @@ func (q *Queue) applyMove(p movePlan, ev event.Event, now time.Time) {
 			// What the target may hold below b is not what it held
 			// below a: a pending rescan there, say.
 			x.mayExist = q.targetMayHold(x.path)
+		}
+		x.seq = 0
+		q.insert(x, now)
+	}
+	// A rename replaces only an empty directory, so a change still pending
+	// below b that says something is there came with the directory: the
+	// watcher reported it at its new name before the rename that took it
+	// there (torture seed 135088). It is synced after the move, by state.
+	slices.SortFunc(kept, func(x, y *entry) int { return cmp.Compare(x.seq, y.seq) })
+	for _, x := range kept {
+		if x.op == event.Create {
+			x.mayExist = true
 		}
 		x.seq = 0
 		q.insert(x, now)

@@ -41,7 +41,7 @@ func (q *Queue) Requeue(ev event.Event, notBefore time.Time) {
 		return
 	}
 	r := &entry{
-		change:    change{op: ev.Op, from: ev.From, isDir: ev.IsDir, replaces: f.replaces},
+		change:    change{op: ev.Op, from: ev.From, isDir: ev.IsDir, replaces: f.replaces, scope: f.ev.Scope},
 		path:      ev.Path,
 		size:      ev.Size,
 		first:     f.first,
@@ -200,7 +200,11 @@ func (q *Queue) resync(r *entry, p string) {
 	if !ok {
 		return // a newer delete or rescan above p deals with it
 	}
-	q.pushRescan(p, r.isDir, time.Time{})
+	if r.scope != nil && p == "" {
+		q.pushNarrowed(r.scope, time.Time{})
+	} else {
+		q.pushRescan(p, r.isDir, time.Time{})
+	}
 	e := q.at(p)
 	q.detach(e)
 	e.attempts = max(e.attempts, r.attempts)

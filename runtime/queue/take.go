@@ -99,7 +99,7 @@ func (q *Queue) Take(now time.Time) event.Batch {
 		ev.Over = ev.Op == event.Move && ev.IsDir && (e.over || q.oldAt(e.path))
 		batch = append(batch, ev)
 		q.fly(e)
-		if e.op == event.Create && e.isDir {
+		if e.op == event.Create && e.isDir || e.scope != nil {
 			q.mayBeCopied(e.node)
 		}
 		q.prune(e.node)

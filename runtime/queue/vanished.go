@@ -19,7 +19,7 @@ func (q *Queue) Explained(ev event.Event) bool {
 		return true
 	}
 	for a := q.above(ev.Path); a != nil; a = a.parent {
-		if x := a.entry; x != nil && x.subtree() && x.seq > f.seq {
+		if x := a.entry; x != nil && x.subtree() && x.scope == nil && x.seq > f.seq {
 			return true
 		}
 		for _, m := range a.froms {

@@ -26,8 +26,9 @@ type plan struct {
 }
 
 type rescanJob struct {
-	path string
-	idx  int
+	path  string
+	idx   int
+	scope *event.Scope // a narrowed full sync (event.Scope); nil for others
 }
 
 func newPlan(b event.Batch) *plan {
@@ -118,7 +119,7 @@ func (s *Sink) plan(ctx context.Context, p *plan, i int, ev event.Event) error {
 	case event.Move:
 		return s.planMove(ctx, p, i, ev)
 	case event.Rescan:
-		p.rescans = append(p.rescans, rescanJob{path: ev.Path, idx: i})
+		p.rescans = append(p.rescans, rescanJob{path: ev.Path, idx: i, scope: ev.Scope})
 	default:
 		return fmt.Errorf("apply %v: %w", ev, event.ErrUnknownOp)
 	}

@@ -94,6 +94,9 @@
 //     target's) and sends an anchored, escaped exclude for each path Keep
 //     drops; rsync leaves excluded target files alone. A remote target is not
 //     listed, so a file only it has is protected by Excludes, not by Keep.
+//     A full sync narrowed by an event.Scope (a scheduled one with excludes
+//     of its own) adds the scope's patterns as --filter rules after the
+//     sync's own, so rsync neither sends nor deletes what they exclude.
 //
 // # Shared ssh connections
 //

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/luasync/luasync/runtime/direct/treecmp"
+	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/filter"
 	"github.com/luasync/luasync/runtime/rsync"
 )
@@ -135,4 +137,42 @@ func TestSymlinkedParent(t *testing.T) {
 	}
 	apply(t, s, create("a"))
 	same(t, src, mirror)
+}
+
+// TestNarrowedRescan: a scheduled full sync with excludes of its own
+// (event.Scope) neither sends nor deletes what they exclude, on every kind
+// of target, on top of the sync's own excludes.
+func TestNarrowedRescan(t *testing.T) {
+	only, err := filter.New(filter.Options{Junk: []string{}, Exclude: []string{"/archive/", "*.iso"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := &event.Scope{Patterns: only.Patterns(), Skip: only.Skip}
+	for _, kind := range targetKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			s, src, mirror := newSink(t, kind, func(o *rsync.Options) { o.Excludes = []string{"*.log"} })
+			for f, content := range map[string]string{"archive/new": "not sent by this run", "archive/changed": "source",
+				"d/disk.iso": "source iso", "d/f": "f", "d/a.log": "excluded by the sync"} {
+				mkdir(t, src, filepath.Dir(f))
+				write(t, src, f, content)
+			}
+			for f, content := range map[string]string{"archive/changed": "the target's own", "archive/target-only": "kept",
+				"d/old.iso": "kept", "d/stray": "deleted", "stray": "deleted"} {
+				mkdir(t, mirror, filepath.Dir(f))
+				write(t, mirror, f, content)
+			}
+			same := time.Unix(1_700_000_000, 0) // only the size tells the two "changed" apart
+			for _, root := range []string{src, mirror} {
+				if err := os.Chtimes(filepath.Join(root, "archive/changed"), same, same); err != nil {
+					t.Fatal(err)
+				}
+			}
+			apply(t, s, event.Event{Op: event.Rescan, IsDir: true, Scope: scope})
+			wantMirror(t, src, mirror, []string{
+				`"archive/changed": size 6 != 16`, `"archive/new": missing in b`, `"archive/target-only": only in b`,
+				`"d/a.log": missing in b`, `"d/disk.iso": missing in b`, `"d/old.iso": only in b`,
+			})
+		})
+	}
 }

@@ -151,7 +151,7 @@ func (s *Sink) rescanAll(ctx context.Context, p *plan) {
 	size := 0
 	dirs := map[string]bool{"": true}
 	for _, j := range p.rescans {
-		if j.path == "" {
+		if j.path == "" || j.scope != nil {
 			s.rescan(ctx, p, []rescanJob{j})
 			continue
 		}
@@ -214,6 +214,10 @@ func (s *Sink) rescan(ctx context.Context, p *plan, jobs []rescanJob) {
 		}
 	}
 	args = append(args, s.filterArgs()...)
+	if len(jobs) == 1 && jobs[0].scope != nil {
+		// After the sync's own rules, so that none of them is overridden.
+		args = append(args, filterRules(jobs[0].scope.Patterns)...)
+	}
 	args = append(args, "--")
 	for _, j := range jobs {
 		args = append(args, s.source+"./"+j.path)

@@ -280,8 +280,13 @@ func hasFlag(args []string, name string) bool {
 // filterArgs are the static excludes as --filter rules, which rsync reads
 // verbatim from argv: any byte but NUL survives.
 func (s *Sink) filterArgs() []string {
-	out := make([]string, 0, len(s.opts.Excludes))
-	for _, p := range s.opts.Excludes {
+	return filterRules(s.opts.Excludes)
+}
+
+// filterRules renders exclude patterns as --filter rules.
+func filterRules(patterns []string) []string {
+	out := make([]string, 0, len(patterns))
+	for _, p := range patterns {
 		if len(p) < 2 || (p[:2] != "- " && p[:2] != "+ ") {
 			p = "- " + p
 		}

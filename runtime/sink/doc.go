@@ -20,5 +20,5 @@
 // It never drops an event silently: what the fail log refuses then (a full
 // disk) is logged and returned by Run, per write, with a count and a sample.
 //
-// Time comes from a Clock so tests drive it by hand.
+// Time comes from a clock.Clock so tests drive it by hand.
 package sink

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/luasync/luasync/runtime/clock"
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 )
@@ -23,7 +24,7 @@ type Options struct {
 	Window  time.Duration
 	Retry   Retry
 	Grace   time.Duration // how long shutdown keeps applying before persisting the rest
-	Clock   Clock         // nil = SystemClock
+	Clock   clock.Clock   // nil = clock.System
 	FailLog FailLog       // required: where unapplied events go
 	Logger  *slog.Logger  // nil = slog.Default()
 	// Settle, when set, returns once every change made in the source
@@ -45,6 +46,15 @@ type Options struct {
 	// directory above it that exists rescanned, and a warning. "" skips
 	// the check.
 	Source string
+	// Replays: a full sync does not cover this sink's failed events (Lua
+	// actions run per event), so none is queued to recover them and none
+	// compacts the fail log; the daemon replays the sink's entries at
+	// startup instead.
+	Replays bool
+	// FullSyncDone, when set, is told how each full sync of the whole tree
+	// ended (OK, Retry or Fail, and why): the daemon ends a run whose
+	// startup sync failed when insist is off.
+	FullSyncDone func(outcome event.Outcome, err error)
 }
 
 // Stats are a pool's counters since it started.
@@ -84,6 +94,8 @@ type Pool struct {
 	halted   string
 	dropping []event.Event
 	dropAt   time.Time
+	// fullDone are told when the full sync FullSync queued ends.
+	fullDone []FullSyncDone
 
 	wake chan struct{} // an event was added; capacity 1
 	done chan struct{} // a worker finished a batch
@@ -109,7 +121,7 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 		opts.Retry.Attempts = 1
 	}
 	if opts.Clock == nil {
-		opts.Clock = SystemClock{}
+		opts.Clock = clock.System{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -124,15 +136,60 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 func (p *Pool) Name() string { return p.opts.Name }
 
 // Add queues an event. It never blocks on the sink.
-func (p *Pool) Add(ev event.Event) {
+func (p *Pool) Add(ev event.Event) { p.add(ev, false) }
+
+// AddReady queues ev ready at once, whatever the settle time, and with it
+// whatever is already pending: for the startup full sync, which is no
+// change that may still be settling (lsyncd starts it at once too, however
+// long its delay).
+func (p *Pool) AddReady(ev event.Event) { p.add(ev, true) }
+
+func (p *Pool) add(ev event.Event, ready bool) {
 	p.mu.Lock()
 	p.q.Push(ev, p.opts.Clock.Now())
+	if ready {
+		p.q.Flush()
+	}
 	p.mu.Unlock()
 	p.added.Add(1)
+	p.poke()
+}
+
+// poke wakes the dispatcher: there is new work.
+func (p *Pool) poke() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// FullSyncDone is told how a full sync queued by FullSync ended: r is its
+// result (OK, or given up to the fail log), started when its batch began,
+// and took how long the batch ran.
+type FullSyncDone func(r event.Result, started time.Time, took time.Duration)
+
+// FullSync queues a full sync of the whole tree, narrowed by scope unless
+// it is nil (see event.Scope), as scheduled full syncs do. It queues
+// nothing and returns false while a full sync of the whole tree is pending
+// or running already (the startup sync, say), or the pool is stopping or
+// its sink has stopped (halt.go): one full sync never stacks on another. It takes its place among live changes
+// as any Rescan does. done, if not nil, is called from the worker once the
+// next full sync of the whole tree ends, which may be a plain one that
+// absorbed this one; it is not called if luasync stops first.
+func (p *Pool) FullSync(scope *event.Scope, done FullSyncDone) bool {
+	p.mu.Lock()
+	if p.stopping || p.halted != "" || p.q.Rescanning("") {
+		p.mu.Unlock()
+		return false
+	}
+	p.q.Push(event.Event{Op: event.Rescan, Path: "", IsDir: true, Scope: scope}, p.opts.Clock.Now())
+	if done != nil {
+		p.fullDone = append(p.fullDone, done)
+	}
+	p.mu.Unlock()
+	p.added.Add(1)
+	p.poke()
+	return true
 }
 
 // Stats returns the pool's counters.

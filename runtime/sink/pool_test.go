@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luasync/luasync/runtime/clock"
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 	"github.com/luasync/luasync/runtime/queue"
@@ -65,7 +66,7 @@ func (s *scriptedSink) seen() []event.Batch {
 type fixture struct {
 	pool   *Pool
 	sink   *scriptedSink
-	clock  *manualClock
+	clock  *clock.Manual
 	fails  *faillog.Log
 	cancel context.CancelFunc
 	done   chan error

@@ -18,23 +18,26 @@ func (p *Pool) finish(j job, results []event.Result) {
 	results = complete(j.batch, results)
 	vanished := p.vanished(results)
 	now := p.opts.Clock.Now()
-	var failed []faillog.Entry
-	rootRescanOK := false
+	var (
+		failed []faillog.Entry
+		full   *event.Result // the full sync of the whole tree, once it has ended
+	)
 	p.mu.Lock()
-	for _, r := range results {
+	for i, r := range results {
+		ended := true
 		switch r.Outcome {
 		case event.OK:
 			p.applied.Add(1)
-			rootRescanOK = rootRescanOK || (r.Event.Op == event.Rescan && r.Event.Path == "")
 		case event.Retry:
 			n := p.q.Attempts(r.Event.Path) + 1
 			if p.stopping || p.halted != "" || n >= p.opts.Retry.Attempts {
 				failed = append(failed, p.entry(r, n, now))
-				if !p.stopping && p.halted == "" && p.recoverAt.IsZero() {
+				if !p.stopping && p.halted == "" && p.recoverAt.IsZero() && !p.opts.Replays {
 					p.recoverAt = now.Add(p.opts.Retry.Max)
 				}
-				continue
+				break
 			}
+			ended = false
 			p.retried.Add(1)
 			wait := p.opts.Retry.Backoff(n)
 			p.log.Warn("will retry", "event", r.Event.String(), "attempt", n, "in", wait, "err", r.Err)
@@ -45,6 +48,13 @@ func (p *Pool) finish(j job, results []event.Result) {
 		default:
 			failed = append(failed, p.entry(r, 1, now))
 		}
+		if ended && r.Event.Op == event.Rescan && r.Event.Path == "" {
+			full = &results[i]
+		}
+	}
+	var told []FullSyncDone
+	if full != nil {
+		told, p.fullDone = p.fullDone, nil
 	}
 	if p.opts.Settle == nil {
 		p.q.Done(j.batch)
@@ -57,11 +67,28 @@ func (p *Pool) finish(j job, results []event.Result) {
 	}
 	p.mu.Unlock()
 	p.logBatch(j, results, now)
+	p.reportFullSyncs(results)
 	if len(failed) > 0 {
 		p.writeFailed(failed)
 	}
-	if rootRescanOK {
-		p.compact(j)
+	if full != nil && full.Outcome == event.OK && full.Event.Scope == nil && !p.opts.Replays {
+		p.compact(j) // a narrowed one did not cover what it skipped
+	}
+	for _, done := range told {
+		done(*full, j.started, now.Sub(j.started))
+	}
+}
+
+// reportFullSyncs tells Options.FullSyncDone how full syncs of the whole
+// tree ended.
+func (p *Pool) reportFullSyncs(results []event.Result) {
+	if p.opts.FullSyncDone == nil {
+		return
+	}
+	for _, r := range results {
+		if r.Event.Op == event.Rescan && r.Event.Path == "" {
+			p.opts.FullSyncDone(r.Outcome, r.Err)
+		}
 	}
 }
 

@@ -37,31 +37,13 @@ type Queue interface {
 	Drain() []event.Event
 	Flush()
 	Explained(ev event.Event) bool
+	Rescanning(path string) bool
 }
 
 // FailLog is where unapplied events go (implemented by package faillog).
 type FailLog interface {
 	Append(entries ...faillog.Entry) error
 	Compact(sink string, before time.Time) (int, error)
-}
-
-// Clock is the pool's source of time.
-type Clock interface {
-	Now() time.Time
-	// NewTimer returns a channel that receives once after d, and a stop func.
-	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// NewTimer wraps time.NewTimer.
-func (SystemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
 }
 
 // Retry is the backoff policy for events a sink reports as Retry.

@@ -330,3 +330,38 @@ func (l *lockedLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestMovedAwayAndBackBeforeRead: a directory renamed away, written into
+// and renamed back before the watcher reads the first rename (torture seed
+// 135088, direct/tmpfs). The new name cannot be opened when the first
+// rename is read, so the tree keeps the directory at its first name, and
+// the file is reported there, between the two Moves: at its final place,
+// before the rename that takes it there. The events still name it; the
+// queue keeps such a change through the rename back (TestSubtrees, "a
+// create reported at a directory's new name before the rename that took
+// it there").
+func TestMovedAwayAndBackBeforeRead(t *testing.T) {
+	root := t.TempDir()
+	mkdirs(t, root, "w/b")
+	hookEvent = func(mask uint32, rel string) {
+		if maskName(mask) == "MOVED_FROM" && rel == "w/b" {
+			hookEvent = nil
+			mustWrite(t, root+"/w/o/x", "x")
+			mustRename(t, root+"/w/o", root+"/w/b")
+		}
+	}
+	t.Cleanup(func() { hookEvent = nil })
+	r := start(t, root, Options{})
+	mustRename(t, root+"/w/b", root+"/w/o")
+	flush(t, r.w)
+	checkTree(t, r.w, root)
+	evs := r.events()
+	named := false
+	for _, e := range evs {
+		named = named || e.Op != event.Delete && (e.Path == "w/b/x" || e.Path == "w/o/x") ||
+			e.Op == event.Rescan && (event.Within("w/b/x", e.Path) || event.Within("w/o/x", e.Path))
+	}
+	if !named {
+		t.Errorf("x never reported; events:\n%s", strings.Join(showAll(evs), "\n"))
+	}
+}
