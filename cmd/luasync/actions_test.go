@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // actionDirs makes src and dst under a fresh temp dir and a config with
@@ -287,4 +288,30 @@ sync{ source = %q, target = %q, delay = 0.05, init = false, retry = { attempts =
 		b, _ := os.ReadFile(filepath.Join(root, "fail.log"))
 		return err == nil && len(strings.TrimSpace(string(b))) == 0, p.out.String()
 	})
+}
+
+// A slow command on one sync holds back neither another sync's filter
+// calls nor its batches: processes are waited for outside the Lua state.
+func TestSlowActionDoesNotHoldOthersBack(t *testing.T) {
+	src, dst, root, cfg := actionDirs(t, `
+sync{ source = %[1]q, delay = 0.05, init = false, onCreate = "/bin/sleep 60", name = "slow" }
+sync{ default.direct, source = %[1]q, target = %[3]q .. "/mirror", delay = 0.05,
+	filter = function(event) return not event.pathname:match("^/skip") end }`)
+	_ = dst
+	p := startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "first"), "starts the slow command")
+	waitFor(t, "the slow command to start", func() (bool, string) {
+		return strings.Contains(p.out.String(), "slow"), p.out.String()
+	})
+	for i := range 20 {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("f%d", i)), "x")
+	}
+	writeFile(t, filepath.Join(src, "skip-me"), "x")
+	waitFor(t, "the mirror, while the slow command runs", func() (bool, string) {
+		got := names(t, filepath.Join(root, "mirror"))
+		return len(got) == 21 && !slices.Contains(got, "skip-me"), fmt.Sprintf("%q", got)
+	})
+	if code, took := p.stop(t, syscall.SIGTERM); code != 0 || took > 30*time.Second {
+		t.Errorf("exit %d after %v; the slow command should be stopped at shutdown", code, took)
+	}
 }

@@ -79,7 +79,20 @@ func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
 	} else {
 		fmt.Fprintf(w, "  fullsync\t-\n")
 	}
+	if t := c.Tunnel; t != nil {
+		fmt.Fprintf(w, "  tunnel\t%s\n", describeTunnel(t))
+	}
 	return nil
+}
+
+// describeTunnel says in one line what a tunnel{} runs and when it is up.
+func describeTunnel(t *config.Tunnel) string {
+	ready := fmt.Sprintf("ready after %s", t.ReadyDelay)
+	if len(t.CheckCommand) > 0 {
+		ready = fmt.Sprintf("ready while %s passes (every %s)", list(t.CheckCommand), t.ReadyDelay)
+	}
+	return fmt.Sprintf("%s (%s): %s mode, %d process(es) of %s, %s, started again %s after exiting",
+		t.Name, t.Pos, t.Mode, t.Parallel, list(t.Command), ready, t.RetryDelay)
 }
 
 func list(s []string) string {

@@ -7,6 +7,9 @@ type Config struct {
 	File     string // the config file's path, for messages
 	Settings Settings
 	Syncs    []Sync
+	// Tunnels are every tunnel{} the config made, in order; a Sync points
+	// at the one it uses.
+	Tunnels []*Tunnel
 }
 
 // InotifyMode selects which kernel event means "content changed".
@@ -138,6 +141,10 @@ type Sync struct {
 	// keeps its class in package rsync.
 	RsyncExitCodes map[int]ExitAction
 	SSHExitCodes   map[int]ExitAction
+	// Tunnel is tunnel = tunnel{ ... }: the sync's batches wait while it is
+	// not up, and its rsync targets' ^localhost and ^localport are filled
+	// in per batch. nil: no tunnel. Syncs may share one.
+	Tunnel *Tunnel
 
 	// Crontab is lsyncd 2.3's crontab = { ... }: a full sync of every
 	// target whenever one of these specs says (six fields, seconds first,

@@ -5,5 +5,6 @@
 // mistake is reported with its file, line and key and exit status 2. Validate
 // compiles each sync's patterns with package filter, so a bad pattern is
 // reported before the daemon starts, and reads rsync targets, flags and
-// password files with package rsync's own parsers and checks.
+// password files with package rsync's own parsers and checks (a target
+// written for a tunnel with package tunnel's placeholders filled in).
 package config

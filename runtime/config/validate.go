@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 			Msg: `no sync{} found: add one, e.g. sync{ default.direct, source = "/srv/www", target = "/mnt/mirror" }`,
 		})
 	}
+	errs = append(errs, c.validateTunnels()...)
 	for i := range c.Syncs {
 		errs = append(errs, c.validateSync(&c.Syncs[i])...)
 	}
@@ -110,6 +111,7 @@ func (c *Config) validateSync(s *Sync) []error {
 	if s.Actions && s.Kind != "action" && len(s.RsyncTargets()) > 1 {
 		p.add("action", "a mirror with an action function of its own takes one target (it hands each event list to that target); make one sync per target")
 	}
+	validateSyncTunnel(p, s)
 	validateTunables(p, s)
 	validatePatterns(p, s)
 	return p.errs

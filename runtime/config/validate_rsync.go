@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/luasync/luasync/runtime/rsync"
+	"github.com/luasync/luasync/runtime/tunnel"
 )
 
 // validateRsync checks what default.rsync and default.rsyncssh add: the
@@ -44,7 +45,10 @@ func validateTargets(p *problems, s *Sync, sourceOK bool) map[rsync.Kind]bool {
 	seen := map[string]bool{}
 	for i, raw := range s.RsyncTargets() {
 		key := targetKey(s, i)
-		t, err := rsync.ParseTarget(raw)
+		if s.Tunnel == nil && tunnel.HasPort(raw) {
+			continue // validateSyncTunnel says what is missing
+		}
+		t, err := s.parseTarget(raw)
 		if err != nil {
 			p.add(key, "%v", err)
 			continue

@@ -17,6 +17,7 @@ import (
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 	"github.com/luasync/luasync/runtime/luavm"
+	"github.com/luasync/luasync/runtime/tunnel"
 )
 
 // Daemon is one running configuration.
@@ -34,6 +35,10 @@ type Daemon struct {
 	planned []planned
 	// replays are action sinks whose fail log entries were replayed.
 	replays []replay
+	// tunnels are the tunnel{}s the syncs use, made by tunnelFor, each
+	// with its config at the same index of tunnelCfgs.
+	tunnels    []*tunnel.Tunnel
+	tunnelCfgs []*config.Tunnel
 }
 
 // New prepares every sync: filters, sinks and pools. Nothing is watched
@@ -98,6 +103,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopVM()
 	vmDone := make(chan error, 1)
 	go func() { vmDone <- d.vm.Run(vmCtx) }()
+	stopTunnels := d.startTunnels(background) // stopped once the pools have drained through them
+	defer stopTunnels()
 	poolCtx, stopPools := context.WithCancel(background)
 	defer stopPools()
 	var (
@@ -133,6 +140,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	werr := watchers.Wait() // when ctx is cancelled, or a watcher failed
 	stopPools()
 	pools.Wait()
+	stopTunnels()
 	d.closeSinks()
 	<-statusDone
 	d.writeStatus() // the final counts

@@ -23,4 +23,9 @@
 // Shutdown: cancelling Run's context stops the watchers, then each pool
 // drains for the grace period and persists what is left to the fail log;
 // Run returns every pool's report of events it could not persist.
+//
+// Tunnels (tunnel.go): each tunnel{} a sync uses runs for as long as the
+// pools (it is stopped after they drained through it); it is every such
+// pool's gate, and a pool-mode sync's rsync sinks ask it for a target per
+// batch.
 package daemon

@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/event"
 )
 
@@ -22,6 +21,8 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 	vmDone := make(chan error, 1)
 	go func() { vmDone <- d.vm.Run(vmCtx) }() // Lua filters are asked about every path
 	defer func() { stopVM(); <-vmDone }()
+	stopTunnels := d.startTunnels(context.WithoutCancel(ctx))
+	defer stopTunnels()
 	var (
 		g    errgroup.Group
 		mu   sync.Mutex
@@ -33,7 +34,7 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 		}
 		for _, t := range s.sinks {
 			g.Go(func() error {
-				if err := d.fullSyncOne(ctx, t, s.cfg.Retry); err != nil {
+				if err := d.fullSyncOne(ctx, s, t); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -47,13 +48,24 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (d *Daemon) fullSyncOne(ctx context.Context, t namedSink, retry config.Retry) error {
+func (d *Daemon) fullSyncOne(ctx context.Context, s *syncRun, t namedSink) error {
+	if s.tunnel != nil {
+		d.log.Info("waiting for the tunnel", "sink", t.name, "tunnel", s.tunnel.Name())
+		if err := waitTunnel(ctx, s.tunnel, s.cfg.Tunnel); err != nil {
+			d.log.Error("full sync failed", "sink", t.name, "err", err)
+			return fmt.Errorf("full sync %s: %w", t.name, err)
+		}
+	}
+	retry := s.cfg.Retry
 	begin := time.Now()
 	if res := d.applyFullSync(ctx, t, retry); res.Outcome != event.OK {
 		d.log.Error("full sync failed", "sink", t.name, "err", res.Err)
 		return fmt.Errorf("full sync %s: %w", t.name, res.Err)
 	}
 	d.log.Info("full sync complete", "sink", t.name, "took", time.Since(begin).Round(time.Millisecond))
+	if s.cfg.Kind == "action" {
+		return nil // an Init covers none of the actions' failed events (see replay.go)
+	}
 	if _, err := d.fails.Compact(t.name, begin); err != nil {
 		d.log.Error("compact fail log", "err", err)
 	}

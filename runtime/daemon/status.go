@@ -95,6 +95,12 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 				fmt.Fprintf(&b, "    STOPPED until luasync restarts: %s\n", st.Stopped)
 			}
 		}
+		if s.tunnel != nil {
+			fmt.Fprintf(&b, "  through tunnel %s: %s\n", s.tunnel.Name(), s.tunnel.State())
+		}
+	}
+	for _, t := range d.tunnels {
+		fmt.Fprintf(&b, "\n%s\n", t.Status())
 	}
 	return b.Bytes()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/luasync/luasync/runtime/queue"
 	"github.com/luasync/luasync/runtime/rsync"
 	"github.com/luasync/luasync/runtime/sink"
+	"github.com/luasync/luasync/runtime/tunnel"
 	"github.com/luasync/luasync/runtime/watch"
 )
 
@@ -30,9 +31,12 @@ type syncRun struct {
 	// live is the watcher once it is open, for readers on other
 	// goroutines (the sinks' Writing, the status file); a full sync may
 	// run before the watch starts.
-	live  atomic.Pointer[watch.Watcher]
-	pools []*sink.Pool
-	sinks []namedSink // the same sinks as pools, for one-shot full syncs
+	live atomic.Pointer[watch.Watcher]
+	// tunnel is the sync's tunnel{}, or nil: its pools wait while it is
+	// not up.
+	tunnel *tunnel.Tunnel
+	pools  []*sink.Pool
+	sinks  []namedSink // the same sinks as pools, for one-shot full syncs
 	// routed counts the watcher's events handed to every pool, for settle.
 	routed counter
 }
@@ -50,6 +54,9 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 	s := &syncRun{d: d, cfg: cfg, filter: f, log: d.log.With("sync", cfg.Name)}
 	s.traced = s.log.Enabled(context.Background(), slog.LevelDebug)
 	s.keep = newKeeper(f, d.vm, cfg.Index, s.log)
+	if cfg.Tunnel != nil {
+		s.tunnel = d.tunnelFor(cfg.Tunnel)
+	}
 	if cfg.Kind == "action" {
 		s.addPool(cfg.Name+" (actions)", s.actions(nil))
 		return s, nil
@@ -79,12 +86,13 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 // newRsync builds one rsync sink; every target of a sync gets its own, with
 // its own queue and pool, so a slow target never holds back another.
 func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
+	raw, tun := s.rsyncTunnel(raw)
 	t, err := rsync.ParseTarget(raw)
 	if err != nil {
 		return nil, err
 	}
 	c := s.cfg
-	return rsync.New(rsync.Options{
+	return rsync.New(rsync.Options{Tunnel: tun,
 		Source: c.Source, Target: t, Binary: c.Rsync.Binary, Args: c.Rsync.Args, Port: c.Rsync.Port,
 		PasswordFile: c.Rsync.PasswordFile, Timeout: c.Rsync.Timeout, Rsh: c.Rsync.Rsh,
 		SSH: rsync.SSHOptions(c.SSH), Delete: c.Delete, FullDelete: c.FullDelete, Excludes: s.filter.Patterns(),
@@ -98,7 +106,12 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 	s.sinks = append(s.sinks, namedSink{name, target})
 	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait, BatchFiles: s.cfg.BatchFiles,
 		BatchBytes: s.cfg.BatchBytes, LargeFile: s.cfg.BatchSizeLimit, MaxPending: s.cfg.MaxDelays})
+	var gate sink.Gate
+	if s.tunnel != nil {
+		gate = s.tunnel
+	}
 	s.pools = append(s.pools, sink.NewPool(target, q, sink.Options{
+		Gate:    gate,
 		Name:    name,
 		Workers: s.cfg.Workers,
 		Window:  s.cfg.BatchInterval,

@@ -50,6 +50,12 @@
 //			options = { StrictHostKeyChecking = "yes" }, _extra = { "-4" },
 //			multiplex = true }, -- luasync: one shared connection (ControlMaster)
 //	}
+//	local t = tunnel {              -- lsyncd 2.3: supervised processes (tunnel.go, docs/tunnel.md)
+//		command = { "ssh", "-N", "-L", "localhost:^localport:localhost:873", "u@host" },
+//		mode = "pool", parallel = 2, readyDelay = 5, retryDelay = 10, localhost = "localhost",
+//		checkCommand = { ... }, checkExitCodes = { 0 }, checkMaxFailed = 5, name = "backup",
+//	}
+//	sync { default.rsync, target = "rsync://^localhost:^localport/mod", tunnel = t, ... }
 //
 // rsync = { ... } takes lsyncd's keys; config.RsyncConfig says how they
 // become rsync's flags (archive is true unless set false; a false links,

@@ -22,6 +22,7 @@ func (ld *loader) install(L *lua.LState) {
 	installShims(L)
 	ld.installActions(L, ld.installLayers(L))
 	L.SetGlobal("sync", L.NewFunction(ld.syncCall))
+	ld.installTunnel(L)
 	ld.installSettings(L)
 	logFn := L.NewFunction(ld.logCall)
 	lsyncd := L.NewTable()

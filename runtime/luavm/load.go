@@ -73,6 +73,7 @@ type loader struct {
 	settings config.Settings
 	hasPos   bool // settings.Pos is set
 	decls    []*syncDecl
+	tunnels  []*config.Tunnel       // every tunnel{}, in order
 	layers   map[*lua.LTable]string // the built-in layer tables and their kinds
 	done     bool                   // the file has run; sync{} and settings{} are closed
 	rt       *lua.LTable            // actions.lua's entry points
@@ -158,7 +159,7 @@ func (ld *loader) runError(L *lua.LState, ctx context.Context, err error) error 
 // config builds the result once the whole file has run, so settings{} may
 // come after the sync{} calls whose defaults it changes.
 func (ld *loader) config() *config.Config {
-	cfg := &config.Config{File: ld.file, Settings: ld.settings}
+	cfg := &config.Config{File: ld.file, Settings: ld.settings, Tunnels: ld.tunnels}
 	for i, d := range ld.decls {
 		s := config.Sync{Index: i, Pos: d.pos, Kind: d.kind, KeyPos: ld.keyPos[i]}
 		s.ApplyDefaults(cfg.Settings)

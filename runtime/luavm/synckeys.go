@@ -36,6 +36,7 @@ var syncKeys = map[string]syncKeyParser{
 	"retry":         retryKey,
 	"crontab":       crontabKey,
 	"fullsync":      fullsyncKey,
+	"tunnel":        tunnelKey,
 	"rsync":         forKinds(rsyncKey, "rsync", "rsyncssh"),
 	"ssh":           forKinds(sshKey, "rsync", "rsyncssh"),
 	"targets":       forKinds(listKey(func(s *config.Sync, v []string) { s.Targets = v }), "rsync"),

@@ -22,7 +22,8 @@ type plan struct {
 	owner   map[string]int // listed path -> the event that listed it
 	moves   []int          // Move events to apply as renames
 	rescans []rescanJob
-	root    int // a Create, Modify or Attrib of the root, or -1
+	root    int    // a Create, Modify or Attrib of the root, or -1
+	dest    string // the destination argument of every run
 }
 
 type rescanJob struct {
@@ -81,6 +82,12 @@ func (s *Sink) Apply(ctx context.Context, b event.Batch) []event.Result {
 		p.markAll(event.Retry, fmt.Errorf("apply batch: %w", err))
 		return p.res
 	}
+	dest, ok := s.batchDest()
+	if !ok {
+		p.markAll(event.Retry, fmt.Errorf("apply batch to %s: %w", s, errTunnelDown))
+		return p.res
+	}
+	p.dest = dest
 	for i, ev := range b {
 		if err := s.plan(ctx, p, i, ev); err != nil {
 			p.mark(i, event.Fail, err)

@@ -9,7 +9,9 @@
 // field, config.Sync.RsyncTargets lists the targets for ParseTarget). The
 // filter's decisions arrive as Options.Excludes (rsync patterns, which
 // rsync applies) and Options.Keep (the whole filter, Lua function
-// included, which the sink applies where it walks the tree). Package
+// included, which the sink applies where it walks the tree). With
+// Options.Tunnel (lsyncd 2.3's tunnel{} in pool mode, package tunnel), each
+// batch's runs go to the target the tunnel hands out for it. Package
 // rsynctest starts the real rsync daemon and sshd the tests use.
 //
 // # Runs and their arguments

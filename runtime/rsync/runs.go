@@ -36,7 +36,7 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 	if stdin.Len() == 0 {
 		return
 	}
-	r := s.runList(ctx, fmt.Sprintf("send %d paths", len(p.list)), stdin.Bytes())
+	r := s.runList(ctx, fmt.Sprintf("send %d paths", len(p.list)), p.dest, stdin.Bytes())
 	switch class := s.class(r); {
 	case class == OK:
 	case class == Fatal:
@@ -51,21 +51,22 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 }
 
 // listArgs are the arguments of a list run; they are the same for every
-// batch, which is what lets a run start ahead (Prepare).
-func (s *Sink) listArgs() []string {
+// batch (but for dest, with a Tunnel), which is what lets a run start
+// ahead (Prepare).
+func (s *Sink) listArgs(dest string) []string {
 	args := append(s.args(), "--from0", "--files-from=-")
 	args = append(args, s.missingArgs(s.opts.Delete)...)
 	args = append(args, s.filterArgs()...)
-	return append(args, "--", s.source, s.dest)
+	return append(args, "--", s.source, dest)
 }
 
 // runList runs the list run with stdin as its list: in the warm run if one
 // is waiting, else in a new one. A warm run that fails to connect (the
 // daemon timed it out, say) is retried at once in a new one: nothing of
 // the batch was sent.
-func (s *Sink) runList(ctx context.Context, what string, stdin []byte) result {
+func (s *Sink) runList(ctx context.Context, what, dest string, stdin []byte) result {
 	var r result
-	warm := s.takeWarm()
+	warm, warmArgs := s.takeWarm()
 	if warm != nil {
 		start := time.Now()
 		r = warm.finish(ctx, stdin)
@@ -73,11 +74,11 @@ func (s *Sink) runList(ctx context.Context, what string, stdin []byte) result {
 			s.log.Debug("rsync: a run started ahead could not connect; starting another", "sink", s.String(), "err", r.failure("rsync"))
 			warm = nil
 		} else {
-			s.logRun(what+" (started ahead)", start, r, s.listArgs())
+			s.logRun(what+" (started ahead)", start, r, warmArgs)
 		}
 	}
 	if warm == nil {
-		r = s.runRsync(ctx, what, s.listArgs(), stdin)
+		r = s.runRsync(ctx, what, s.listArgs(dest), stdin)
 	}
 	if s.class(r) == OK {
 		s.warmOK()
@@ -131,7 +132,7 @@ func (s *Sink) sendRoot(ctx context.Context, p *plan) {
 	if p.root < 0 {
 		return
 	}
-	args := append(s.args(), "--dirs", "--filter=- /*", "--", s.source, s.dest)
+	args := append(s.args(), "--dirs", "--filter=- /*", "--", s.source, p.dest)
 	r := s.runRsync(ctx, "send the root's attributes", args, nil)
 	s.markRun(p, p.root, r)
 }
@@ -222,7 +223,7 @@ func (s *Sink) rescan(ctx context.Context, p *plan, jobs []rescanJob) {
 	for _, j := range jobs {
 		args = append(args, s.source+"./"+j.path)
 	}
-	args = append(args, s.dest)
+	args = append(args, p.dest)
 	what := fmt.Sprintf("rescan %q", jobs[0].path)
 	if len(jobs) > 1 {
 		what = fmt.Sprintf("rescan %d subtrees", len(jobs))

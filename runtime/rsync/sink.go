@@ -1,6 +1,7 @@
 package rsync
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -85,10 +86,29 @@ type Options struct {
 	// for rsync and for the move script alike, and SSH and the port must
 	// be empty. Ignored for other targets.
 	Rsh string
+	// Tunnel, when set, gives each batch its target: Target with the host
+	// and port of one of a tunnel's ready processes (lsyncd 2.3's
+	// tunnel{}; package daemon adapts package tunnel to this). Target is
+	// then the target with a stand-in port, for the checks New makes and
+	// the flags every run shares, and Tunnel.String() names the sink.
+	Tunnel Tunnel
 	// Logger receives run failures (warn, error) and each run (debug).
 	// nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// Tunnel hands out the target of each batch (see Options.Tunnel).
+type Tunnel interface {
+	// Target returns where the next batch goes, or false while the
+	// tunnel has no ready process.
+	Target() (Target, bool)
+	// String is the target as written, placeholders and all.
+	String() string
+}
+
+// errTunnelDown is a batch's fate when its tunnel went down between the
+// pool's taking it and the sink's applying it.
+var errTunnelDown = errors.New("the tunnel has no ready process")
 
 // SSHOptions are lsyncd's ssh = { ... } table.
 type SSHOptions struct {
@@ -111,7 +131,7 @@ type Sink struct {
 	opts   Options
 	log    *slog.Logger
 	source string // Source with a trailing slash
-	dest   string // the destination argument, with a trailing slash
+	dest   string // the destination argument, with a trailing slash; per batch with a Tunnel
 	rsync  string // the rsync binary's path
 	base   []string
 	ssh    []string // remote shell argv for the move script, SSH only
@@ -130,7 +150,7 @@ func New(opts Options) (*Sink, error) {
 	if opts.Args == nil {
 		s.opts.Args = DefaultArgs
 	}
-	s.applyPort()
+	s.opts.Target = s.withPort(s.opts.Target)
 	for _, check := range []func() error{s.checkSource, s.checkTarget, s.findRsync, s.checkPassword, s.setupSSH} {
 		if err := check(); err != nil {
 			return nil, fmt.Errorf("rsync sink %s: %w", s, err)
@@ -153,13 +173,18 @@ func (s *Sink) Close() error {
 }
 
 // String names the sink in logs: the target, never a secret.
-func (s *Sink) String() string { return "rsync:" + s.opts.Target.String() }
+func (s *Sink) String() string {
+	if s.opts.Tunnel != nil {
+		return "rsync:" + s.opts.Tunnel.String()
+	}
+	return "rsync:" + s.opts.Target.String()
+}
 
 // Runs is how many rsync processes the sink has started.
 func (s *Sink) Runs() uint64 { return s.runs.Load() }
 
-func (s *Sink) applyPort() {
-	t := &s.opts.Target
+// withPort gives t the configured port when it names none.
+func (s *Sink) withPort(t Target) Target {
 	if t.Port == 0 && t.Kind == Daemon {
 		t.Port = s.opts.Port
 	}
@@ -169,6 +194,31 @@ func (s *Sink) applyPort() {
 			t.Port = s.opts.Port
 		}
 	}
+	return t
+}
+
+// batchDest is the destination argument for the next batch: the one
+// target, or with a Tunnel the one of the run started ahead, if one waits
+// (so a batch goes through one tunnel process, and the next batch through
+// the next), else the next target the Tunnel hands out.
+func (s *Sink) batchDest() (string, bool) {
+	if s.opts.Tunnel == nil {
+		return s.dest, true
+	}
+	if dest := s.warmDest(); dest != "" {
+		return dest, true
+	}
+	return s.tunnelDest()
+}
+
+// tunnelDest is the destination argument of the next target the Tunnel
+// hands out.
+func (s *Sink) tunnelDest() (string, bool) {
+	t, ok := s.opts.Tunnel.Target()
+	if !ok {
+		return "", false
+	}
+	return s.withPort(t).dest(), true
 }
 
 func (s *Sink) checkSource() error {
@@ -225,7 +275,15 @@ func (s *Sink) baseArgs() []string {
 		args = append(args, "--modify-window=-1")
 	}
 	t := s.opts.Target
-	if secs := timeoutSeconds(s.opts.Timeout); secs != "" {
+	timeout := s.opts.Timeout
+	if timeout == 0 && t.Kind == Local && !hasFlag(args, "--timeout") {
+		// Both ends are local: a run silent this long is stuck, not slow
+		// (rsync sends keep-alives while it works). One was seen stuck
+		// for 42 s with 0.1 s of CPU in the torture test; rsync then
+		// exits 30 and the batch is retried.
+		timeout = localTimeout
+	}
+	if secs := timeoutSeconds(timeout); secs != "" {
 		args = append(args, "--timeout="+secs)
 		if t.Kind == Daemon {
 			args = append(args, "--contimeout="+secs)
@@ -294,6 +352,9 @@ func filterRules(patterns []string) []string {
 	}
 	return out
 }
+
+// localTimeout is --timeout for a local target when the config sets none.
+const localTimeout = 15 * time.Second
 
 // timeoutSeconds renders a timeout as rsync's whole seconds, rounded up so
 // a sub-second timeout does not become 0 (no timeout).

@@ -21,8 +21,10 @@ var warmIdle = time.Second
 
 // warmSlot holds at most one warm run.
 type warmSlot struct {
-	mu sync.Mutex
-	p  *proc
+	mu   sync.Mutex
+	p    *proc
+	args []string // p's arguments
+	dest string   // p's destination argument
 	// broken: the last warm run had exited before a batch came (the
 	// target is down, say); no more are started until a run succeeds, so
 	// a dead target is not dialled twice as often.
@@ -43,14 +45,22 @@ func (s *Sink) Prepare() {
 	if w.broken || w.p != nil {
 		return
 	}
+	dest := s.dest
+	if s.opts.Tunnel != nil {
+		var ok bool
+		if dest, ok = s.tunnelDest(); !ok {
+			return
+		}
+	}
 	s.runs.Add(1)
 	s.master.ensure()
-	p, err := startProc(append([]string{s.rsync}, s.listArgs()...), 0)
+	args := s.listArgs(dest)
+	p, err := startProc(append([]string{s.rsync}, args...), 0)
 	if err != nil {
 		w.broken = true
 		return
 	}
-	w.p = p
+	w.p, w.args, w.dest = p, args, dest
 	time.AfterFunc(warmIdle, func() {
 		w.mu.Lock()
 		idle := w.p == p
@@ -64,21 +74,31 @@ func (s *Sink) Prepare() {
 	})
 }
 
-// takeWarm returns the waiting warm run, or nil; one that already exited
-// marks the slot broken.
-func (s *Sink) takeWarm() *proc {
+// warmDest is the destination of the waiting warm run, or "".
+func (s *Sink) warmDest() string {
+	s.warm.mu.Lock()
+	defer s.warm.mu.Unlock()
+	if s.warm.p == nil {
+		return ""
+	}
+	return s.warm.dest
+}
+
+// takeWarm returns the waiting warm run and its arguments, or nil; one
+// that already exited marks the slot broken.
+func (s *Sink) takeWarm() (*proc, []string) {
 	w := &s.warm
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	p := w.p
-	w.p = nil
+	p, args := w.p, w.args
+	w.p, w.args = nil, nil
 	if p != nil && !p.alive() {
 		s.log.Debug("rsync: a run started ahead exited before its batch", "sink", s.String())
 		w.broken = true
 		p.finish(context.Background(), nil) // collects it; it has exited
-		return nil
+		return nil, nil
 	}
-	return p
+	return p, args
 }
 
 // warmOK re-arms Prepare after a run succeeded.

@@ -39,6 +39,10 @@ type Options struct {
 	// what the target got. nil releases a batch as soon as it is applied
 	// (one-shot syncs, which no watcher feeds).
 	Settle func(ctx context.Context) error
+	// Gate, when set, holds batches back while it is shut: events wait in
+	// the queue, merging as usual, and no attempt is spent on them; they
+	// go once it opens. Shutdown waits for it no longer than Grace.
+	Gate Gate
 	// Source is the sync's source directory. With Settle, the pool checks
 	// after each batch which applied paths the source no longer has, and
 	// once settled, that the queue holds a change that says why (see
@@ -251,7 +255,8 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 	ctxDone := ctx.Done()
 	for {
 		before := busy
-		pending, next, hasNext := p.takeReady(jobs, &busy)
+		open, gateC := p.gate()
+		pending, next, hasNext := p.takeReady(jobs, &busy, open)
 		p.writeDropped()
 		if p.prep != nil && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead && !p.isHalted() {
 			p.prep.Prepare()
@@ -285,12 +290,23 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 			busy--
 		case <-p.wake:
 		case <-timerC:
+		case <-gateC:
 		}
 	}
 }
 
-// takeReady hands ready batches to free workers and reports what is left.
-func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Time, ok bool) {
+// gate reports whether batches may start, and what signals a change.
+func (p *Pool) gate() (bool, <-chan struct{}) {
+	if p.opts.Gate == nil {
+		return true, nil
+	}
+	return p.opts.Gate.Open()
+}
+
+// takeReady hands ready batches to free workers, unless the gate is shut,
+// and reports what is left and when to look again (never while shut: the
+// gate's channel says when it opens).
+func (p *Pool) takeReady(jobs chan<- job, busy *int, open bool) (pending int, next time.Time, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.opts.Clock.Now()
@@ -303,6 +319,9 @@ func (p *Pool) takeReady(jobs chan<- job, busy *int) (pending int, next time.Tim
 		p.recoverAt = time.Time{}
 		p.log.Info("queueing a full sync to recover what went to the fail log")
 		p.q.Push(event.Event{Op: event.Rescan, Path: "", IsDir: true}, now)
+	}
+	if !open {
+		return p.q.Len(), time.Time{}, false
 	}
 	paceUntil := time.Time{}
 	for *busy < p.opts.Workers {

@@ -79,13 +79,21 @@ func newFixture(t *testing.T, s *scriptedSink, qopts queue.Options, workers int)
 
 func newPacedFixture(t *testing.T, s *scriptedSink, qopts queue.Options, workers int, window time.Duration) *fixture {
 	t.Helper()
+	return startFixture(t, s, qopts, Options{Workers: workers, Window: window})
+}
+
+// startFixture runs a pool with opts, a manual clock, a fail log, three
+// attempts backing off from 1 s to 4 s, and 10 s of grace.
+func startFixture(t *testing.T, s *scriptedSink, qopts queue.Options, opts Options) *fixture {
+	t.Helper()
 	fails, err := faillog.Open(filepath.Join(t.TempDir(), "fail.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := newManualClock()
-	p := NewPool(s, queue.New(qopts), Options{Name: "test", Workers: workers, Window: window, Clock: clock, FailLog: fails,
-		Retry: Retry{Attempts: 3, Initial: time.Second, Max: 4 * time.Second}, Grace: 10 * time.Second})
+	opts.Name, opts.Clock, opts.FailLog, opts.Grace = "test", clock, fails, 10*time.Second
+	opts.Retry = Retry{Attempts: 3, Initial: time.Second, Max: 4 * time.Second}
+	p := NewPool(s, queue.New(qopts), opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fixture{pool: p, sink: s, clock: clock, fails: fails, cancel: cancel, done: make(chan error, 1)}
 	go func() { f.done <- p.Run(ctx) }()

@@ -23,6 +23,13 @@ type Preparer interface {
 	Prepare()
 }
 
+// Gate holds a pool's batches back while it is shut: a tunnel that is not
+// up (package tunnel). Open reports whether batches may start, and returns
+// a channel that is closed the next time that may have changed.
+type Gate interface {
+	Open() (open bool, changed <-chan struct{})
+}
+
 // Queue is the per-sink merging queue (implemented by package queue). It is
 // not safe for concurrent use; the pool serialises access.
 type Queue interface {
