@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -59,13 +61,17 @@ func printSync(w io.Writer, c *config.Sync, luaFilter bool) error {
 	fmt.Fprintf(w, "  exclude\t%s\n", list(c.Exclude))
 	fmt.Fprintf(w, "  excludeFrom\t%s\n", orDefault(c.ExcludeFrom, "-"))
 	fmt.Fprintf(w, "  filter rules\t%s\n", list(c.FilterRules))
+	fmt.Fprintf(w, "  filterFrom\t%s\n", orDefault(c.FilterFrom, "-"))
 	fmt.Fprintf(w, "  effective\t%s\n", list(f.Patterns()))
 	fmt.Fprintf(w, "  lua filter\t%t\n", luaFilter)
 	fmt.Fprintf(w, "  init\t%t\n", c.Init)
-	fmt.Fprintf(w, "  delete\t%t\n", c.Delete)
+	fmt.Fprintf(w, "  delete\t%s\n", c.DeleteMode())
 	fmt.Fprintf(w, "  delay\t%s (max wait %s), batches at most every %s\n", c.Delay, c.MaxWait, c.BatchInterval)
 	fmt.Fprintf(w, "  workers\t%d\n", c.Workers)
-	fmt.Fprintf(w, "  batch\t%d files, %d bytes\n", c.BatchFiles, c.BatchBytes)
+	fmt.Fprintf(w, "  batch\t%d files, %d bytes%s\n", c.BatchFiles, c.BatchBytes, batchExtras(c))
+	if len(c.RsyncExitCodes)+len(c.SSHExitCodes) > 0 {
+		fmt.Fprintf(w, "  exit codes\trsync %s, ssh %s\n", exitCodes(c.RsyncExitCodes), exitCodes(c.SSHExitCodes))
+	}
 	fmt.Fprintf(w, "  retry\t%d attempts, backoff %s doubling to %s\n", c.Retry.Attempts, c.Retry.Initial, c.Retry.Max)
 	fmt.Fprintf(w, "  crontab\t%s\n", list(c.Crontab))
 	if fs := c.FullSync; fs != nil {
@@ -105,4 +111,28 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// batchExtras describes batchSizeLimit and maxDelays when set.
+func batchExtras(c *config.Sync) string {
+	var b strings.Builder
+	if c.BatchSizeLimit > 0 {
+		fmt.Fprintf(&b, "; files over %d bytes alone", c.BatchSizeLimit)
+	}
+	if c.MaxDelays > 0 {
+		fmt.Fprintf(&b, "; at once when %d are pending", c.MaxDelays)
+	}
+	return b.String()
+}
+
+// exitCodes lists an exit code table as "5=die 23=again", in order.
+func exitCodes(codes map[int]config.ExitAction) string {
+	if len(codes) == 0 {
+		return "-"
+	}
+	var out []string
+	for _, code := range slices.Sorted(maps.Keys(codes)) {
+		out = append(out, fmt.Sprintf("%d=%s", code, codes[code]))
+	}
+	return strings.Join(out, " ")
 }

@@ -148,9 +148,9 @@ func TestBadSchedules(t *testing.T) {
 	must(t, os.Mkdir(src, 0o755))
 	sync := fmt.Sprintf("settings { logLevel = 'info' }\nsync { default.direct, source = %q, target = %q,\n", src, filepath.Join(root, "dst"))
 	for _, tc := range []struct{ key, want string }{
-		{`crontab = { "0 3 * * *" }`, `bad.lua:2: sync{} key "crontab": entry #1: "0 3 * * *" has five fields; lsyncd's crontab takes six, seconds first`},
-		{`fullsync = { schedule = "0 25 * * *" }`, `bad.lua:2: sync{} key "fullsync": schedule: "0 25 * * *": end of range (25) above maximum (23)`},
-		{`fullsync = { schedule = "@daily", exclude = { "[x" } }`, `bad.lua:2: sync{} key "fullsync": exclude pattern "[x": unterminated [`},
+		{`crontab = { "0 3 * * *" }`, `bad.lua:3: sync{} key "crontab": entry #1: "0 3 * * *" has five fields; lsyncd's crontab takes six, seconds first`},
+		{`fullsync = { schedule = "0 25 * * *" }`, `bad.lua:3: sync{} key "fullsync": schedule: "0 25 * * *": end of range (25) above maximum (23)`},
+		{`fullsync = { schedule = "@daily", exclude = { "[x" } }`, `bad.lua:3: sync{} key "fullsync": exclude pattern "[x": unterminated [`},
 	} {
 		cfg := filepath.Join(t.TempDir(), "bad.lua")
 		writeFile(t, cfg, sync+tc.key+" }\n")

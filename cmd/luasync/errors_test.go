@@ -25,7 +25,7 @@ func TestBadInput(t *testing.T) {
 		{"missing config", "", []string{"missing.lua", "no such file"}},
 		{"lua syntax error", "settings {\n  logLevel = 'info',\n  oops oops\n}\n", []string{"bad.lua:3"}},
 		{"unknown sync key", fmt.Sprintf("sync {\n  default.direct,\n  source = %q,\n  targte = %q,\n}\n", src, root+"/dst"),
-			[]string{"bad.lua:1", "targte", "target"}},
+			[]string{"bad.lua:4", "targte", "target"}},
 		{"unknown settings key", "settings { inotfyMode = 'Modify' }\n", []string{"bad.lua:1", "inotfyMode", "inotifyMode"}},
 		{"no sync at all", "settings { logLevel = 'info' }\n", []string{"bad.lua", "sync"}},
 		{"missing source", fmt.Sprintf("\nsync { default.direct, source = %q, target = %q }\n", root+"/nope", root+"/dst"),

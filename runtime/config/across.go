@@ -94,7 +94,7 @@ func targetClash(a, b localTarget) string {
 // delete in inner (a path under outerTarget): it deletes, and its filter
 // does not exclude that subtree.
 func deletesOver(outer *Sync, outerTarget, inner string) bool {
-	if !outer.Delete {
+	if !outer.Delete && !outer.FullDelete {
 		return false
 	}
 	f, err := filter.New(outer.FilterOptions())

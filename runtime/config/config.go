@@ -102,6 +102,9 @@ type Sync struct {
 	// FilterRules is lsyncd 2.2.3's filter = { "+ pat", "- pat" } list,
 	// first match wins.
 	FilterRules []string
+	// FilterFrom names a file of such rules, one a line (lsyncd's
+	// filterFrom); they follow FilterRules.
+	FilterFrom string
 	// FilterFunc is true when filter = function(event) ... end; the
 	// function itself stays inside package luavm, found by Index.
 	FilterFunc bool
@@ -113,11 +116,31 @@ type Sync struct {
 	MaxWait       time.Duration // an event is ready after this long even if it keeps changing
 	BatchInterval time.Duration // the shortest time between two batches that are not full
 	Init          bool          // run a full sync at startup
-	Delete        bool          // propagate deletes (lsyncd: delete = true)
-	Workers       int           // batches applied at once
-	BatchFiles    int           // most events in one batch
-	BatchBytes    int64         // most bytes (known sizes) in one batch
-	Retry         Retry
+	// Delete propagates deletes while running: Delete events, moves, and
+	// the rescans of subtrees. FullDelete lets full syncs (at startup,
+	// after a queue overflow, luasync sync, recovery) delete what the
+	// source no longer has. lsyncd's delete = true sets both, false
+	// neither, "running" only Delete and "startup" only FullDelete.
+	Delete     bool
+	FullDelete bool
+	Workers    int   // batches applied at once
+	BatchFiles int   // most events in one batch
+	BatchBytes int64 // most bytes (known sizes) in one batch
+	// BatchSizeLimit is lsyncd's batchSizeLimit: a file whose known size
+	// is over it is sent in a batch of its own, beside the others
+	// (0: off).
+	BatchSizeLimit int64
+	// MaxDelays is lsyncd's maxDelays for this sync: a sink takes a batch
+	// at once, without waiting for Delay or BatchInterval, when this many
+	// events are pending (0: off). It defaults to settings.maxDelays.
+	MaxDelays int
+	Retry     Retry
+	// RsyncExitCodes and SSHExitCodes are lsyncd's rsyncExitCodes and
+	// sshExitCodes: what an exit status of an rsync run, or of the ssh run
+	// that renames on an ssh target, means. A status they do not name
+	// keeps its class in package rsync.
+	RsyncExitCodes map[int]ExitAction
+	SSHExitCodes   map[int]ExitAction
 	// Tunnel is tunnel = tunnel{ ... }: the sync's batches wait while it is
 	// not up, and its rsync targets' ^localhost and ^localport are filled
 	// in per batch. nil: no tunnel. Syncs may share one.
@@ -132,6 +155,10 @@ type Sync struct {
 
 	Index int // position among the config's syncs, 0-based
 	Pos   Pos // where sync{} was called
+	// KeyPos is where each key of the sync{} was set (its own line, in
+	// the sync{} table or in a layer), for messages; a key missing here
+	// is reported at Pos.
+	KeyPos map[string]Pos
 }
 
 // FullSync is a sync's scheduled full sync: fullsync = { schedule = ...,
@@ -158,4 +185,33 @@ type Retry struct {
 type Pos struct {
 	File string
 	Line int
+}
+
+// ExitAction is what an exit status means, in lsyncd's words.
+type ExitAction string
+
+// The exit actions of lsyncd's exit code tables.
+const (
+	// ExitOK: the run did its job.
+	ExitOK ExitAction = "ok"
+	// ExitAgain: retry the events, with backoff.
+	ExitAgain ExitAction = "again"
+	// ExitDie: the target stops: what it has pending, and every later
+	// event for it, goes to the fail log until luasync restarts. Other
+	// targets and syncs go on.
+	ExitDie ExitAction = "die"
+)
+
+// DeleteMode is lsyncd's delete value that Delete and FullDelete stand
+// for: "true", "false", "running" or "startup".
+func (s *Sync) DeleteMode() string {
+	switch {
+	case s.Delete && s.FullDelete:
+		return "true"
+	case s.Delete:
+		return "running"
+	case s.FullDelete:
+		return "startup"
+	}
+	return "false"
 }

@@ -40,8 +40,9 @@ func Defaults() Settings {
 }
 
 // ApplyDefaults gives every tunable of s its default: Delay, MaxWait,
-// BatchInterval, Workers (set.MaxProcesses, at least 1), BatchFiles, BatchBytes, Init and
-// Delete (both true) and Retry. Name becomes "sync#N" (N = Index+1) when it
+// BatchInterval, Workers (set.MaxProcesses, at least 1), MaxDelays
+// (set.MaxDelays), BatchFiles, BatchBytes, Init, Delete and FullDelete
+// (all true) and Retry. Name becomes "sync#N" (N = Index+1) when it
 // is empty. Source, Target, Kind, the filters, Index and Pos are left alone.
 //
 // Tunables are overwritten, not filled in where zero: Init and Delete default
@@ -57,6 +58,8 @@ func (s *Sync) ApplyDefaults(set Settings) {
 	s.BatchBytes = DefaultBatchBytes
 	s.Init = true
 	s.Delete = true
+	s.FullDelete = true
+	s.MaxDelays = set.MaxDelays
 	s.Retry = Retry{Attempts: DefaultRetryAttempts, Initial: DefaultRetryInitial, Max: DefaultRetryMax}
 	if s.Name == "" {
 		s.Name = "sync#" + strconv.Itoa(s.Index+1)

@@ -35,6 +35,7 @@ func TestDefaults(t *testing.T) {
 		BatchBytes:    64 << 20,
 		Init:          true,
 		Delete:        true,
+		FullDelete:    true,
 		Retry:         Retry{Attempts: 5, Initial: time.Second, Max: time.Minute},
 	}
 	if !reflect.DeepEqual(got, wantSync) {

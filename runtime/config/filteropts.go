@@ -9,6 +9,7 @@ func (s *Sync) FilterOptions() filter.Options {
 		Exclude:     s.Exclude,
 		ExcludeFrom: s.ExcludeFrom,
 		Rules:       s.FilterRules,
+		RulesFrom:   s.FilterFrom,
 	}
 }
 
@@ -31,6 +32,7 @@ func validatePatterns(p *problems, s *Sync) {
 		{"exclude", filter.Options{Junk: none, Exclude: s.Exclude}},
 		{"excludeFrom", filter.Options{Junk: none, ExcludeFrom: s.ExcludeFrom}},
 		{"filter", filter.Options{Junk: none, Rules: s.FilterRules}},
+		{"filterFrom", filter.Options{Junk: none, RulesFrom: s.FilterFrom}},
 	}
 	if s.FullSync != nil {
 		lists = append(lists, patternList{"fullsync", s.FullSync.FilterOptions()})

@@ -49,12 +49,17 @@ func (c *Config) Validate() error {
 // problems collects the errors of one table.
 type problems struct {
 	pos   Pos
+	keys  map[string]Pos // where each key was set, when known
 	table string
 	errs  []error
 }
 
 func (p *problems) add(key, format string, args ...any) {
-	p.errs = append(p.errs, &Error{Pos: p.pos, Table: p.table, Key: key, Msg: fmt.Sprintf(format, args...)})
+	pos := p.pos
+	if at, ok := p.keys[key]; ok && key != "" && at.Line > 0 {
+		pos = at
+	}
+	p.errs = append(p.errs, &Error{Pos: pos, Table: p.table, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *Config) posOr(pos Pos) Pos {
@@ -89,7 +94,7 @@ func (c *Config) validateSettings() []error {
 }
 
 func (c *Config) validateSync(s *Sync) []error {
-	p := &problems{pos: c.posOr(s.Pos), table: "sync{}"}
+	p := &problems{pos: c.posOr(s.Pos), keys: s.KeyPos, table: "sync{}"}
 	validateKind(p, s.Kind)
 	if s.Name == "" {
 		p.add("name", "must not be empty")
@@ -203,6 +208,12 @@ func validateTunables(p *problems, s *Sync) {
 	}
 	if s.BatchBytes < 1 {
 		p.add("batchBytes", "%d: must be at least 1", s.BatchBytes)
+	}
+	if s.BatchSizeLimit < 0 {
+		p.add("batchSizeLimit", "%d: must not be negative (0 turns it off)", s.BatchSizeLimit)
+	}
+	if s.MaxDelays < 0 {
+		p.add("maxDelays", "%d: must not be negative (0 turns it off)", s.MaxDelays)
 	}
 	r := s.Retry
 	switch {

@@ -193,6 +193,10 @@ func TestNestedTargetExcluded(t *testing.T) {
 	}
 	c.Syncs[0].Exclude = nil
 	c.Syncs[0].Delete = false
+	if err := c.Validate(); err == nil {
+		t.Errorf(`with delete = "startup": Validate() = nil, want the nesting refused (full syncs delete)`)
+	}
+	c.Syncs[0].FullDelete = false
 	if err := c.Validate(); err != nil {
 		t.Errorf("without deletes: Validate() = %v, want nil", err)
 	}

@@ -91,6 +91,9 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 					fmt.Fprintf(&b, "    next full sync %s (%s %s%s)\n", when(next[i]), pl.key, pl.when, excluding(pl.scope))
 				}
 			}
+			if st.Stopped != "" {
+				fmt.Fprintf(&b, "    STOPPED until luasync restarts: %s\n", st.Stopped)
+			}
 		}
 		if s.tunnel != nil {
 			fmt.Fprintf(&b, "  through tunnel %s: %s\n", s.tunnel.Name(), s.tunnel.State())

@@ -62,7 +62,8 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		return s, nil
 	}
 	if cfg.Kind == "direct" {
-		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep.Keeps, Delete: cfg.Delete, Logger: s.log})
+		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep.Keeps, Delete: cfg.Delete,
+			FullDelete: cfg.FullDelete, Logger: s.log})
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 		}
@@ -94,16 +95,17 @@ func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
 	return rsync.New(rsync.Options{Tunnel: tun,
 		Source: c.Source, Target: t, Binary: c.Rsync.Binary, Args: c.Rsync.Args, Port: c.Rsync.Port,
 		PasswordFile: c.Rsync.PasswordFile, Timeout: c.Rsync.Timeout, Rsh: c.Rsync.Rsh,
-		SSH: rsync.SSHOptions(c.SSH), Delete: c.Delete, Excludes: s.filter.Patterns(),
+		SSH: rsync.SSHOptions(c.SSH), Delete: c.Delete, FullDelete: c.FullDelete, Excludes: s.filter.Patterns(),
 		Keep: s.keep.Keeps, Writing: s.isWriting, WalkForKeep: s.keep.lua || len(c.FilterOptions().Regex) > 0,
-		Logger: s.log,
+		ExitCodes: exitClasses(c.RsyncExitCodes), SSHExitCodes: exitClasses(c.SSHExitCodes),
+		ExitCodesFrom: keyPos(c, "rsyncExitCodes"), SSHExitCodesFrom: keyPos(c, "sshExitCodes"), Logger: s.log,
 	})
 }
 
 func (s *syncRun) addPool(name string, target sink.Sink) {
 	s.sinks = append(s.sinks, namedSink{name, target})
-	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait,
-		BatchFiles: s.cfg.BatchFiles, BatchBytes: s.cfg.BatchBytes, MaxPending: s.d.cfg.Settings.MaxDelays})
+	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait, BatchFiles: s.cfg.BatchFiles,
+		BatchBytes: s.cfg.BatchBytes, LargeFile: s.cfg.BatchSizeLimit, MaxPending: s.cfg.MaxDelays})
 	var gate sink.Gate
 	if s.tunnel != nil {
 		gate = s.tunnel

@@ -61,7 +61,7 @@ func BenchmarkRescan(b *testing.B) {
 				if err := os.RemoveAll(dst); err != nil {
 					b.Fatal(err)
 				}
-				s, err := New(src, dst, Options{Delete: true})
+				s, err := New(src, dst, Options{Delete: true, FullDelete: true})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -72,7 +72,7 @@ func BenchmarkRescan(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("noop/workers=%d", workers), func(b *testing.B) {
 			setRescanWorkers(b, workers)
-			s, err := New(src, filepath.Join(tmp, "noop"), Options{Delete: true})
+			s, err := New(src, filepath.Join(tmp, "noop"), Options{Delete: true, FullDelete: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func BenchmarkApplyModify(b *testing.B) {
 		b.Fatal(err)
 	}
 	paths := benchTree(b, src, 10, files, size)
-	s, err := New(src, filepath.Join(b.TempDir(), "dst"), Options{Delete: true})
+	s, err := New(src, filepath.Join(b.TempDir(), "dst"), Options{Delete: true, FullDelete: true})
 	if err != nil {
 		b.Fatal(err)
 	}

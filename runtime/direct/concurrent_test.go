@@ -13,7 +13,7 @@ import (
 // once, as the sink's worker pool does, including batches whose parents are
 // missing on the target, so they race to create the same directories.
 func TestConcurrentApply(t *testing.T) {
-	f := newFixture(t, Options{Delete: true})
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
 	const workers, perWorker = 8, 40
 	mkdir(t, f.src, "shared", 0o755)
 	mkdir(t, f.src, "shared/deep", 0o750)

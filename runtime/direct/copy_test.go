@@ -13,7 +13,7 @@ func TestCopyContent(t *testing.T) {
 	sizes := []int{0, 1, 4096, 256<<10 - 1, 256 << 10, 256<<10 + 1, 3<<20 + 17}
 	for _, crossDev := range []bool{false, true} {
 		t.Run(fmt.Sprintf("crossDev=%v", crossDev), func(t *testing.T) {
-			f := newFixture(t, Options{Delete: true})
+			f := newFixture(t, Options{Delete: true, FullDelete: true})
 			if crossDev {
 				f.sink.targetDev = ^uint64(0) // no source is on this device
 			}

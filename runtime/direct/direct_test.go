@@ -192,7 +192,7 @@ func TestApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Options{Keep: tt.keep, Delete: !tt.noDel})
+			f := newFixture(t, Options{Keep: tt.keep, Delete: !tt.noDel, FullDelete: !tt.noDel})
 			base(t, f.src)
 			f.mirror(t)
 			tt.change(t, f)

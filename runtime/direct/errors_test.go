@@ -86,15 +86,15 @@ func TestApplyFailures(t *testing.T) {
 		wantErr error
 		keeps   string // a target path that must survive the failure
 	}{
-		{name: "delete of the root", opts: Options{Delete: true},
+		{name: "delete of the root", opts: Options{Delete: true, FullDelete: true},
 			ev: del(""), want: event.Fail, wantErr: errRootGone},
-		{name: "path escaping the root", opts: Options{Delete: true},
+		{name: "path escaping the root", opts: Options{Delete: true, FullDelete: true},
 			ev: create("../etc/passwd"), want: event.Fail, wantErr: event.ErrBadPath},
 		{name: "empty component", ev: create("a//b"), want: event.Fail, wantErr: event.ErrBadPath},
 		{name: "move from the root", ev: move("", "a"), want: event.Fail, wantErr: event.ErrBadPath},
 		{name: "unknown op", ev: event.Event{Op: 99, Path: "a"}, want: event.Fail, wantErr: event.ErrUnknownOp},
 		{name: "file replacing a directory holding excluded files",
-			opts: Options{Delete: true, Keep: keepNoLog},
+			opts: Options{Delete: true, FullDelete: true, Keep: keepNoLog},
 			prepare: func(t *testing.T, f *fixture) {
 				write(t, f.src, "d", "now a file")
 				mkdir(t, f.dst, "d", 0o755)
@@ -139,7 +139,7 @@ func TestApplyFailures(t *testing.T) {
 }
 
 func TestApplyCanceled(t *testing.T) {
-	f := newFixture(t, Options{Delete: true})
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
 	write(t, f.src, "a", "a")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -156,7 +156,7 @@ func TestApplyCanceled(t *testing.T) {
 // TestOwner: as root the mirror takes the source's owner, as rsync -a does;
 // otherwise files belong to whoever runs the sink.
 func TestOwner(t *testing.T) {
-	f := newFixture(t, Options{Delete: true})
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
 	write(t, f.src, "f", "x")
 	mkdir(t, f.src, "d", 0o2775)
 	symlink(t, f.src, "l", "f")

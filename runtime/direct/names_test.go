@@ -31,7 +31,7 @@ var oddNames = []string{
 func TestOddNames(t *testing.T) {
 	for _, name := range oddNames {
 		t.Run("", func(t *testing.T) {
-			f := newFixture(t, Options{Delete: true})
+			f := newFixture(t, Options{Delete: true, FullDelete: true})
 			dir, file, link := name, name+"/"+name, name+"/l"
 			mkdir(t, f.src, dir, 0o755)
 			write(t, f.src, file, "content of "+name)

@@ -17,7 +17,8 @@ var RescanWorkers = 4
 
 // rescan makes the target subtree at rel identical to the source subtree,
 // but for what scope (nil: nothing) skips, which it neither copies nor
-// deletes.
+// deletes. Extras on the target are deleted by Options.FullDelete in a
+// full sync (rel is the root) and by Options.Delete in any other rescan.
 func (s *Sink) rescan(ctx context.Context, rel string, scope *event.Scope) error {
 	if !s.parentKept(rel) {
 		return nil
@@ -35,7 +36,11 @@ func (s *Sink) rescan(ctx context.Context, rel string, scope *event.Scope) error
 	if err != nil || !isDir {
 		return err
 	}
-	w := &walk{s: s, ctx: ctx, scope: scope, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
+	del := s.opts.Delete
+	if rel == "" {
+		del = s.opts.FullDelete
+	}
+	w := &walk{s: s, ctx: ctx, scope: scope, del: del, sem: make(chan struct{}, RescanWorkers), errs: rescanError{path: s.dstPath(rel)}}
 	w.dir(rel)
 	w.wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -55,6 +60,7 @@ type walk struct {
 	s     *Sink
 	ctx   context.Context
 	scope *event.Scope
+	del   bool // delete extras
 	sem   chan struct{}
 	wg    sync.WaitGroup
 
@@ -69,7 +75,7 @@ func (w *walk) record(err error) {
 }
 
 func (w *walk) dir(rel string) {
-	subdirs, errs := w.s.dirPass(w.ctx, rel, w.scope)
+	subdirs, errs := w.s.dirPass(w.ctx, rel, w.scope, w.del)
 	for _, err := range errs {
 		w.record(err)
 	}
@@ -91,9 +97,9 @@ func (w *walk) dir(rel string) {
 }
 
 // dirPass syncs the entries of directory rel (whose own target directory
-// exists by now), removes extras, sets the directory's own mode and mtime
+// exists by now), removes extras if del, sets the directory's own mode and mtime
 // last, and returns the subdirectories still to walk.
-func (s *Sink) dirPass(ctx context.Context, rel string, scope *event.Scope) (subdirs []string, errs []error) {
+func (s *Sink) dirPass(ctx context.Context, rel string, scope *event.Scope, del bool) (subdirs []string, errs []error) {
 	sfd, dfd, err := s.openPair(rel)
 	if err != nil || sfd < 0 {
 		return nil, errs1(err)
@@ -114,7 +120,7 @@ func (s *Sink) dirPass(ctx context.Context, rel string, scope *event.Scope) (sub
 			return nil, errs1(opError("chmod", s.dstPath(rel), err))
 		}
 	}
-	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel, scope)
+	subdirs, errs = s.syncChildren(ctx, sfd, dfd, rel, scope, del)
 	if ctx.Err() != nil {
 		return nil, errs
 	}
@@ -154,8 +160,8 @@ func (s *Sink) openPair(rel string) (sfd, dfd int, err error) {
 
 // syncChildren syncs each source entry into the target directory and
 // deletes target entries the source does not have, leaving alone what
-// Keep drops or scope skips.
-func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, scope *event.Scope) (subdirs []string, errs []error) {
+// Keep drops or scope skips, and all of them unless del.
+func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, scope *event.Scope, del bool) (subdirs []string, errs []error) {
 	sents, err := readDirAt(sfd, s.srcPath(rel))
 	if err != nil {
 		return nil, errs1(err)
@@ -191,7 +197,7 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, scope
 		if scope.Skips(event.Join(rel, name), isDir) {
 			continue
 		}
-		if err := s.removeExtra(sfd, dfd, rel, name, isDir); err != nil {
+		if err := s.removeExtra(sfd, dfd, rel, name, isDir, del); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -201,13 +207,13 @@ func (s *Sink) syncChildren(ctx context.Context, sfd, dfd int, rel string, scope
 // removeExtra deletes a target entry the source does not have, unless
 // deletes are off or Keep protects it. Temporary files are ours: one still
 // being written is left alone, a leftover from a crash always goes.
-func (s *Sink) removeExtra(sfd, dfd int, rel, name string, isDir bool) error {
+func (s *Sink) removeExtra(sfd, dfd int, rel, name string, isDir, del bool) error {
 	e := entry{src: -1, dst: dfd, name: name, rel: event.Join(rel, name)}
 	if isTempName(name) {
 		if _, busy := s.inflight.Load(e.rel); busy {
 			return nil
 		}
-	} else if !s.opts.Delete || !s.keep(e.rel, isDir) {
+	} else if !del || !s.keep(e.rel, isDir) {
 		return nil
 	}
 	var st unix.Stat_t

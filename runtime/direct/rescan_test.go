@@ -35,7 +35,7 @@ func buildTree(t testing.TB, root string, dirs, files int) []string {
 }
 
 func TestRescanRepairsEverything(t *testing.T) {
-	f := newFixture(t, Options{Delete: true})
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
 	files := buildTree(t, f.src, 40, 2000)
 	f.mirror(t)
 	untouched := lstat(t, f.dst, files[1999])
@@ -74,7 +74,7 @@ func TestRescanKeep(t *testing.T) {
 	keep := func(rel string, isDir bool) bool {
 		return !strings.HasSuffix(rel, ".log") && !(isDir && base(rel) == "cache")
 	}
-	f := newFixture(t, Options{Delete: true, Keep: keep})
+	f := newFixture(t, Options{Delete: true, FullDelete: true, Keep: keep})
 	mkdir(t, f.src, "d", 0o755)
 	write(t, f.src, "d/a", "a")
 	write(t, f.src, "d/app.log", "source log")
@@ -110,7 +110,7 @@ func TestRescanKeep(t *testing.T) {
 // filled (without root the sink makes it writable while it works) and ends
 // with the source's mode.
 func TestRescanReadOnlyDirs(t *testing.T) {
-	f := newFixture(t, Options{Delete: true})
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
 	mkdir(t, f.src, "ro", 0o755)
 	mkdir(t, f.src, "ro/inner", 0o755)
 	write(t, f.src, "ro/inner/f", "x")
@@ -144,7 +144,7 @@ func TestRescanDeleteOff(t *testing.T) {
 func TestRescanTempFiles(t *testing.T) {
 	for _, del := range []bool{true, false} {
 		t.Run(fmt.Sprintf("delete=%v", del), func(t *testing.T) {
-			f := newFixture(t, Options{Delete: del})
+			f := newFixture(t, Options{Delete: del, FullDelete: del})
 			mkdir(t, f.src, "d", 0o755)
 			f.mirror(t)
 			busy, stale := tempName("busy"), tempName("stale")
@@ -172,7 +172,7 @@ func TestRescanCanceled(t *testing.T) {
 		}
 		return true
 	}
-	f := newFixture(t, Options{Delete: true, Keep: keep})
+	f := newFixture(t, Options{Delete: true, FullDelete: true, Keep: keep})
 	setRescanWorkers(t, 0) // keep the Keep counter single-threaded
 	buildTree(t, f.src, 5, 200)
 	res := f.sink.Apply(ctx, event.Batch{rescan(""), create("later")})
@@ -189,7 +189,7 @@ func TestRescanParallelMatchesSerial(t *testing.T) {
 	for _, n := range []int{0, 1, 8} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			setRescanWorkers(t, n)
-			f := newFixture(t, Options{Delete: true})
+			f := newFixture(t, Options{Delete: true, FullDelete: true})
 			buildTree(t, f.src, 20, 120)
 			f.mirror(t)
 		})
@@ -206,7 +206,7 @@ func setRescanWorkers(tb testing.TB, n int) {
 // (event.Scope) neither copies nor deletes what they exclude, at any depth,
 // and makes everything else identical.
 func TestRescanNarrowed(t *testing.T) {
-	f := newFixture(t, Options{Delete: true})
+	f := newFixture(t, Options{Delete: true, FullDelete: true})
 	scope := &event.Scope{Skip: func(rel string, isDir bool) bool {
 		return event.Within(rel, "archive") || strings.HasSuffix(rel, ".iso")
 	}}

@@ -15,7 +15,7 @@ import (
 // source link nor write or delete through the mirrored target link.
 func TestSymlinkedParentsAreNotFollowed(t *testing.T) {
 	setup := func(t *testing.T) (*fixture, string) {
-		f := newFixture(t, Options{Delete: true})
+		f := newFixture(t, Options{Delete: true, FullDelete: true})
 		outside := t.TempDir()
 		write(t, outside, "secret", "do not copy")
 		write(t, outside, "victim", "do not delete")

@@ -23,11 +23,16 @@ type Options struct {
 	// everything. It answers for the whole path: a path below a directory
 	// it drops is dropped too (package daemon's keeper).
 	Keep func(rel string, isDir bool) bool
-	// Delete propagates deletes. When false, Delete events are OK no-ops, a
-	// Rescan never deletes extra target entries, a Move copies the new path
-	// and leaves the old one, and a non-empty target directory is never
-	// removed to make room for a file (that event fails instead).
+	// Delete propagates deletes while running. When false, Delete events
+	// are OK no-ops, the Rescan of a subtree never deletes extra target
+	// entries, a Move copies the new path and leaves the old one, and a
+	// non-empty target directory is never removed to make room for a file
+	// (that event fails instead).
 	Delete bool
+	// FullDelete lets a full sync (the Rescan of the root) delete extra
+	// target entries. lsyncd's delete = "startup" sets only FullDelete,
+	// "running" only Delete.
+	FullDelete bool
 	// Logger receives debug notes (skipped special files, move fallbacks).
 	// nil = slog.Default().
 	Logger *slog.Logger

@@ -130,6 +130,10 @@ const (
 	Retry
 	// Fail: will not succeed by retrying; write it to the fail log.
 	Fail
+	// Stop: the sink cannot go on (a config's exit code table said
+	// "die"): the event goes to the fail log, and so does everything the
+	// sink has pending or is given later; it takes no more batches.
+	Stop
 )
 
 func (o Outcome) String() string {
@@ -140,6 +144,8 @@ func (o Outcome) String() string {
 		return "retry"
 	case Fail:
 		return "fail"
+	case Stop:
+		return "stop"
 	}
 	return fmt.Sprintf("Outcome(%d)", uint8(o))
 }

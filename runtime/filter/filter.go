@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,6 +27,11 @@ type Options struct {
 	// It is checked after the excludes; the first matching rule wins and a
 	// path no rule matches is kept.
 	Rules []string
+	// RulesFrom names a file of Rules, one a line, read as lsyncd 2.2.3
+	// reads filterFrom: blank lines and lines starting with '#' are
+	// skipped, blanks around the sign are optional ("-*.o" is "- *.o"),
+	// and trailing blanks are trimmed. Its rules follow Rules.
+	RulesFrom string
 	// Regex holds sersync-style excludes: Go regular expressions matched
 	// against the relative path (no leading slash; see Skip).
 	Regex []string
@@ -63,6 +67,11 @@ func New(opts Options) (*Filter, error) {
 	for _, text := range opts.Rules {
 		if err := f.addRule(text); err != nil {
 			return nil, fmt.Errorf("filter rule %q: %w", text, err)
+		}
+	}
+	if opts.RulesFrom != "" {
+		if err := f.addRuleFile(opts.RulesFrom); err != nil {
+			return nil, err
 		}
 	}
 	for _, expr := range opts.Regex {
@@ -131,16 +140,9 @@ func (f *Filter) add(pattern string, include bool) error {
 }
 
 func (f *Filter) addExcludeFile(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("read exclude file %s: %w", path, err)
-	}
-	for n, line := range bytes.Split(data, []byte("\n")) {
-		entry := strings.TrimSpace(string(line))
+	lines, err := readLines(path, "exclude")
+	for n, line := range lines {
+		entry := strings.TrimSpace(line)
 		if entry == "" || entry[0] == '#' || entry[0] == ';' {
 			continue
 		}
@@ -148,7 +150,39 @@ func (f *Filter) addExcludeFile(path string) error {
 			return fmt.Errorf("%s:%d: exclude pattern %q: %w", path, n+1, entry, err)
 		}
 	}
-	return nil
+	return err
+}
+
+// addRuleFile adds the rules of a filterFrom file (see Options.RulesFrom).
+func (f *Filter) addRuleFile(path string) error {
+	lines, err := readLines(path, "filter")
+	for n, line := range lines {
+		text := strings.TrimSpace(line)
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		if text[0] == '+' || text[0] == '-' {
+			text = text[:1] + " " + strings.TrimLeft(text[1:], " \t")
+		}
+		if err := f.addRule(text); err != nil {
+			return fmt.Errorf("%s:%d: filter rule %q: %w", path, n+1, strings.TrimSpace(line), err)
+		}
+	}
+	return err
+}
+
+// readLines reads a file of patterns (what names the kind, for the
+// error) and splits it into lines.
+func readLines(path, what string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("read %s file %s: %w", what, path, err)
+	}
+	return strings.Split(string(data), "\n"), nil
 }
 
 // Patterns returns the compiled rule list in rsync filter syntax ("- pat" or

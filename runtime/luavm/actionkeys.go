@@ -24,7 +24,8 @@ var layer1Keys = []string{"action", "collect", "init", "prepare", "full"}
 // mirrorOnly are sync{} keys of the mirror kinds that an action sync
 // passes to its functions as they are (lsyncd's examples read host and
 // targetdir in their own actions).
-var mirrorOnly = map[string]bool{"host": true, "targetdir": true, "targets": true, "rsync": true, "ssh": true}
+var mirrorOnly = map[string]bool{"host": true, "targetdir": true, "targets": true, "rsync": true, "ssh": true,
+	"rsyncExitCodes": true, "sshExitCodes": true}
 
 // isActionKey reports whether key belongs to lsyncd's actions.
 func isActionKey(key string) bool {

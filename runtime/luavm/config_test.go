@@ -92,6 +92,7 @@ sync { direct, source = "/srv/b", target = "/mnt/b", exclude = "*.tmp", maxProce
 		Workers:       8,
 		BatchFiles:    50,
 		BatchBytes:    1 << 20,
+		MaxDelays:     500,
 		Retry:         config.Retry{Attempts: 3, Initial: 500 * time.Millisecond, Max: 10 * time.Second},
 		Index:         0,
 		Pos:           config.Pos{File: name, Line: 15},
@@ -107,13 +108,21 @@ sync { direct, source = "/srv/b", target = "/mnt/b", exclude = "*.tmp", maxProce
 		BatchInterval: config.DefaultBatchInterval,
 		Init:          true,
 		Delete:        true,
+		FullDelete:    true,
 		Workers:       3,
 		BatchFiles:    config.DefaultBatchFiles,
 		BatchBytes:    config.DefaultBatchBytes,
+		MaxDelays:     500,
 		Retry:         config.Retry{Attempts: 5, Initial: time.Second, Max: time.Minute},
 		Index:         1,
 		Pos:           config.Pos{File: name, Line: 35},
 	}}
+	if got := cfg.Syncs[0].KeyPos["delay"]; got != (config.Pos{File: name, Line: 23}) {
+		t.Errorf("KeyPos[delay] = %v, want line 23, where delay is set", got)
+	}
+	for i := range cfg.Syncs {
+		cfg.Syncs[i].KeyPos = nil
+	}
 	if !reflect.DeepEqual(cfg.Syncs, wantSyncs) {
 		t.Errorf("syncs:\n got %+v\nwant %+v", cfg.Syncs, wantSyncs)
 	}
@@ -186,7 +195,7 @@ sync{
 		t.Errorf("sync = %+v", s)
 	}
 	err = cfg.Validate()
-	if want := `/etc/lsyncd.conf:8: sync{} key "source": /var/www does not exist`; err == nil || err.Error() != want {
+	if want := `/etc/lsyncd.conf:10: sync{} key "source": /var/www does not exist`; err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v, want only %q", err, want)
 	}
 }

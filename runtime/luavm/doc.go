@@ -23,6 +23,8 @@
 //		workers = 2, batchFiles = 1000, batchBytes = 67108864,
 //		junk = { ".*.swp" },                    -- false: no junk filter
 //		retry = { attempts = 5, initial = 1, max = 60 },
+//		filterFrom = "rules.txt", batchSizeLimit = 30 * 1024 * 1024, maxDelays = 100,
+//		checkgauge = { ... },                   -- lsyncd's; read only for a sync's own Lua functions
 //		crontab = { "0 0 3 * * *" },           -- lsyncd 2.3: full syncs, six fields, seconds first
 //		fullsync = { schedule = "@every 6h", exclude = { "/cache/" } },  -- luasync: five or six fields, or @daily ...
 //	}
@@ -39,6 +41,8 @@
 //			binary = "/usr/bin/rsync", password_file = "/etc/rsync.pass", port = 873, timeout = 30,
 //			rsh = "ssh -p 2222", _extra = { "--info=stats1" },
 //		},
+//		delete = "startup",           -- or true, false, "running"
+//		rsyncExitCodes = { [23] = "again", [5] = "die" }, sshExitCodes = { [255] = "again" },
 //	}
 //	sync {
 //		default.rsyncssh, source = "/srv/www", host = "deploy@web1", targetdir = "/srv/www",
@@ -64,7 +68,11 @@
 // tables in sync{} are layers, as in lsyncd: their keys fill in what the sync
 // does not set. An unknown key, a wrong type or a misspelt default.xyz is an
 // error naming the file, line and key, with a "did you mean" when one is
-// close. Lua 5.2's table.pack, table.unpack, rawlen and load(string) are
+// close. The file is parsed once, for compiling and for messages (source.go):
+// a key is reported on its own line, even in a nested table or a layer
+// defined elsewhere; a syntax error at the end of the file names what is
+// still open (syntax.go); a call of a nil global or field names it
+// (callname.go). Lua 5.2's table.pack, table.unpack, rawlen and load(string) are
 // provided; lsyncd.log(level, ...) logs through slog; os.exit is refused.
 //
 // # Concurrency

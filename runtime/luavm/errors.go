@@ -43,8 +43,8 @@ func callerPos(L *lua.LState, fallback string) config.Pos {
 	}
 }
 
-// loadError turns what gopher-lua returns from loading or running a chunk
-// into a *config.Error that reads "FILE:LINE: message".
+// loadError turns the error of a running chunk into a *config.Error that
+// reads "FILE:LINE: message".
 func loadError(err error, file string) error {
 	var ae *lua.ApiError
 	if !errors.As(err, &ae) {
@@ -55,23 +55,21 @@ func loadError(err error, file string) error {
 			return ce
 		}
 	}
-	var pe *parse.Error
-	if errors.As(ae.Cause, &pe) {
-		return syntaxError(pe)
-	}
-	var ce *lua.CompileError
-	if errors.As(ae.Cause, &ce) {
-		return &config.Error{Pos: config.Pos{File: file, Line: ce.Line}, Msg: ce.Message}
-	}
 	return runtimeError(luaMessage(ae), file)
 }
 
-func syntaxError(pe *parse.Error) *config.Error {
-	pos := config.Pos{File: pe.Pos.Source, Line: pe.Pos.Line}
-	if pe.Pos.Line == parse.EOF {
-		return &config.Error{Pos: config.Pos{File: pe.Pos.Source}, Msg: pe.Message + " at the end of the file"}
+// compileError turns what parsing or compiling a chunk returns into a
+// *config.Error at its line.
+func compileError(err error, file, src string) error {
+	var pe *parse.Error
+	if errors.As(err, &pe) {
+		return syntaxError(pe, src)
 	}
-	return &config.Error{Pos: pos, Msg: fmt.Sprintf("%s near '%s' (column %d)", pe.Message, pe.Token, pe.Pos.Column)}
+	var ce *lua.CompileError
+	if errors.As(err, &ce) {
+		return &config.Error{Pos: config.Pos{File: file, Line: ce.Line}, Msg: ce.Message}
+	}
+	return fmt.Errorf("load config %s: %w", file, err)
 }
 
 // luaMessage is the error value of a Lua error without gopher-lua's stack

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
+	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/rsync"
@@ -53,7 +55,8 @@ func LoadString(name, src string) (*VM, *config.Config, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load config %s: %w", name, err)
 	}
-	ld := &loader{file: name, base: base, settings: config.Defaults(), excludes: newDynExcludes(), alarms: &alarmList{}}
+	ld := &loader{file: name, base: base, settings: config.Defaults(), excludes: newDynExcludes(), alarms: &alarmList{},
+		built: map[*lua.LTable]int{}}
 	L := lua.NewState()
 	vm, cfg, err := ld.run(L, src)
 	if err != nil {
@@ -77,6 +80,13 @@ type loader struct {
 	excludes *dynExcludes           // what actions add with inlet.addExclude
 	alarms   *alarmList             // what alarm() set
 	vm       *VM                    // once built, for terminate()
+	// src is the file's parse, and built maps each table the file built
+	// while loading to its constructor in src (see source), so errors
+	// name the line of the key at fault. keyPos is, per decl, where
+	// each of its keys was set.
+	src    *source
+	built  map[*lua.LTable]int
+	keyPos []map[string]config.Pos
 }
 
 // checkLoading rejects sync{} and settings{} once the file has run (from a
@@ -89,9 +99,9 @@ func (ld *loader) checkLoading(L *lua.LState, table string) {
 
 func (ld *loader) run(L *lua.LState, src string) (*VM, *config.Config, error) {
 	ld.install(L)
-	fn, err := L.Load(strings.NewReader(src), ld.file)
+	fn, err := ld.compile(L, src)
 	if err != nil {
-		return nil, nil, loadError(err, ld.file)
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 	defer cancel()
@@ -100,9 +110,10 @@ func (ld *loader) run(L *lua.LState, src string) (*VM, *config.Config, error) {
 	err = L.PCall(0, 0, nil)
 	L.RemoveContext()
 	if err != nil {
-		return nil, nil, ld.runError(ctx, err)
+		return nil, nil, ld.runError(L, ctx, err)
 	}
 	ld.done = true
+	ld.built = nil
 	cfg := ld.config()
 	if err := ld.bindActions(L, cfg); err != nil {
 		return nil, nil, err
@@ -111,16 +122,37 @@ func (ld *loader) run(L *lua.LState, src string) (*VM, *config.Config, error) {
 	return ld.vm, cfg, nil
 }
 
-// runError reports a failed evaluation; running out of time gets a message
-// of its own, at the line where the config was stopped.
-func (ld *loader) runError(ctx context.Context, err error) error {
-	e, ok := loadError(err, ld.file).(*config.Error)
-	if ok && ctx.Err() != nil {
-		e.Msg = fmt.Sprintf("the config did not finish within %v (an endless loop?)", loadTimeout)
+// compile parses the file once, indexes it for error messages and marks
+// its table constructors (see source), and compiles it.
+func (ld *loader) compile(L *lua.LState, src string) (*lua.LFunction, error) {
+	chunk, err := parse.Parse(strings.NewReader(src), ld.file)
+	if err != nil {
+		return nil, compileError(err, ld.file, src)
 	}
+	var stmts []ast.Stmt
+	ld.src, stmts = scanSource(chunk)
+	proto, err := lua.Compile(stmts, ld.file)
+	if err != nil {
+		return nil, compileError(err, ld.file, src)
+	}
+	L.SetGlobal(markerName, L.NewFunction(ld.markTable))
+	return L.NewFunctionFromProto(proto), nil
+}
+
+// runError reports a failed evaluation; running out of time gets a message
+// of its own, at the line where the config was stopped, and a call of
+// what is not a function, or an index of a global that is nil, names it
+// (nameCall, nameIndex).
+func (ld *loader) runError(L *lua.LState, ctx context.Context, err error) error {
+	e, ok := loadError(err, ld.file).(*config.Error)
 	if !ok {
 		return err
 	}
+	if ctx.Err() != nil {
+		e.Msg = fmt.Sprintf("the config did not finish within %v (an endless loop?)", loadTimeout)
+	}
+	ld.nameCall(L, e)
+	ld.nameIndex(L, e)
 	return e
 }
 
@@ -129,7 +161,7 @@ func (ld *loader) runError(ctx context.Context, err error) error {
 func (ld *loader) config() *config.Config {
 	cfg := &config.Config{File: ld.file, Settings: ld.settings, Tunnels: ld.tunnels}
 	for i, d := range ld.decls {
-		s := config.Sync{Index: i, Pos: d.pos, Kind: d.kind}
+		s := config.Sync{Index: i, Pos: d.pos, Kind: d.kind, KeyPos: ld.keyPos[i]}
 		s.ApplyDefaults(cfg.Settings)
 		for _, apply := range d.apply {
 			apply(&s)
@@ -144,6 +176,7 @@ func (ld *loader) config() *config.Config {
 		}
 		s.Source = ld.resolve(s.Source)
 		s.ExcludeFrom = ld.resolve(s.ExcludeFrom)
+		s.FilterFrom = ld.resolve(s.FilterFrom)
 		ld.resolveTargets(&s)
 		cfg.Syncs = append(cfg.Syncs, s)
 	}

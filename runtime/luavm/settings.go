@@ -179,7 +179,7 @@ func (ld *loader) settingsTable(L *lua.LState, v lua.LValue, shadow *lua.LTable)
 		raise(L, &config.Error{Pos: pos, Table: "settings{}", Msg: err.Error()})
 	}
 	for _, k := range keys {
-		ld.settingsKey(L, pos, lua.LString(k), t.RawGetString(k), shadow)
+		ld.settingsKey(L, ld.keyAt(t, k, pos), lua.LString(k), t.RawGetString(k), shadow)
 	}
 }
 

@@ -39,8 +39,9 @@ func (ld *loader) syncCall(L *lua.LState) int {
 	}
 	d, err := ld.parseSync(L, t, pos)
 	if err != nil {
-		raise(L, err)
+		raise(L, ld.atKey(t, err))
 	}
+	ld.keyPos = append(ld.keyPos, ld.keyLines(t, pos))
 	ld.decls = append(ld.decls, d)
 	if d.kind == "action" {
 		// lsyncd's sync{} returns the sync's inlet, for alarms and the like.

@@ -42,6 +42,12 @@ var syncKeys = map[string]syncKeyParser{
 	"targets":       forKinds(listKey(func(s *config.Sync, v []string) { s.Targets = v }), "rsync"),
 	"host":          forKinds(stringKey(func(s *config.Sync, v string) { s.Host = v }), "rsyncssh"),
 	"targetdir":     forKinds(stringKey(func(s *config.Sync, v string) { s.TargetDir = v }), "rsyncssh"),
+	// lsyncd's keys, in lsyncdkeys.go.
+	"filterFrom":     stringKey(func(s *config.Sync, v string) { s.FilterFrom = v }),
+	"maxDelays":      intKey(func(s *config.Sync, v int) { s.MaxDelays = v }),
+	"batchSizeLimit": batchSizeLimitKey,
+	"rsyncExitCodes": forKinds(exitCodesKey(func(s *config.Sync) *map[int]config.ExitAction { return &s.RsyncExitCodes }), "rsync", "rsyncssh"),
+	"sshExitCodes":   forKinds(exitCodesKey(func(s *config.Sync) *map[int]config.ExitAction { return &s.SSHExitCodes }), "rsync", "rsyncssh"),
 }
 
 // forKinds limits a key to some sync kinds, saying which when it is used
@@ -61,8 +67,6 @@ func forKinds(parse syncKeyParser, kinds ...string) syncKeyParser {
 
 // notYet are lsyncd sync{} keys luasync does not have, with what to do.
 var notYet = map[string]string{
-	"filterFrom":  "filterFrom is not supported yet; list the rules in filter = { ... }",
-	"maxDelays":   "maxDelays is a settings{} key in luasync, not a per-sync one",
 	"rsyncOpts":   "rsyncOpts is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
 	"rsyncOps":    "rsyncOps is lsyncd 2.0's; use rsync = { archive = true, _extra = { ... } }",
 	"rsyncBinary": "rsyncBinary is lsyncd 2.0's; use rsync = { binary = ... }",
@@ -110,13 +114,23 @@ func initKey(d *syncDecl, v lua.LValue) error {
 	return err
 }
 
+// deleteKey: true or false, or lsyncd's "startup" (only full syncs
+// delete) and "running" (only changes seen while running delete).
 func deleteKey(d *syncDecl, v lua.LValue) error {
-	if s, ok := v.(lua.LString); ok && (s == "startup" || s == "running") {
-		return fmt.Errorf("delete = %q is not supported yet; use true or false", string(s))
+	live, full := false, false
+	switch v {
+	case lua.LTrue:
+		live, full = true, true
+	case lua.LFalse:
+	case lua.LString("running"):
+		live = true
+	case lua.LString("startup"):
+		full = true
+	default:
+		return wantError(`true, false, "startup" or "running"`, v)
 	}
-	b, err := toBool(v)
-	d.set(func(c *config.Sync) { c.Delete = b })
-	return err
+	d.set(func(c *config.Sync) { c.Delete, c.FullDelete = live, full })
+	return nil
 }
 
 // junkKey: a list replaces the default junk patterns; false turns junk

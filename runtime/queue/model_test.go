@@ -132,6 +132,7 @@ func TestModel(t *testing.T) {
 		{name: "retries", opts: Options{Delay: 2}, workers: 2, retries: true},
 		{name: "retries-vanish", opts: Options{Delay: 1, MaxWait: 4}, workers: 4, retries: true, deleteVanished: true},
 		{name: "small-batches", opts: Options{Delay: 2, BatchFiles: 2, BatchBytes: 10}, workers: 3, retries: true},
+		{name: "large-files", opts: Options{Delay: 2, LargeFile: 4}, workers: 3, retries: true, deleteVanished: true},
 		{name: "pressure", opts: Options{Delay: 50, MaxPending: 6, BatchFiles: 3}, workers: 2, retries: true, flush: true},
 		{name: "one-worker", opts: Options{Delay: 1}, workers: 1, retries: true, deleteVanished: true, flush: true},
 		{name: "no-rename", opts: Options{Delay: 1}, workers: 3, retries: true, deleteVanished: true, noRename: true},

@@ -23,6 +23,11 @@ type Options struct {
 	// BatchBytes is the most Event.Size summed over one batch; a single
 	// bigger event still goes, alone. 0: unlimited.
 	BatchBytes int64
+	// LargeFile is lsyncd's batchSizeLimit: a file Create or Modify whose
+	// Size is over it goes in a batch of its own, so it is sent beside the
+	// other changes instead of holding up their batch (with more than one
+	// worker). Deletes, moves and directories always batch. 0: off.
+	LargeFile int64
 	// MaxPending is lsyncd's maxDelays: while Len() >= MaxPending at the
 	// start of a Take, every entry is ready regardless of Delay (a requeued
 	// entry still waits for its notBefore). 0: off.

@@ -46,9 +46,10 @@ func (q *Queue) Take(now time.Time) event.Batch {
 	pressure := q.pressure()
 	q.promote(now, pressure)
 	var (
-		batch event.Batch
-		taken []*entry
-		bytes int64
+		batch    event.Batch
+		taken    []*entry
+		bytes    int64
+		deferred []*entry // large files, left for a batch of their own
 	)
 	if n := min(q.ready.len(), 1024); n > 0 {
 		if q.opts.BatchFiles > 0 {
@@ -72,6 +73,11 @@ func (q *Queue) Take(now time.Time) event.Batch {
 			break
 		}
 		q.ready.pop()
+		large := q.large(e)
+		if large && len(taken) > 0 {
+			deferred = append(deferred, e) // still indexed: what conflicts with it waits
+			continue
+		}
 		e.place = nowhere
 		taken = append(taken, e)
 		bytes += e.size
@@ -79,6 +85,12 @@ func (q *Queue) Take(now time.Time) event.Batch {
 		q.unindex(e) // its nodes are about to hold its flight: no pruning
 		e.node, e.fromNode = n, f
 		q.wake(&e.waiters) // they may join this batch
+		if large {
+			break
+		}
+	}
+	for _, e := range deferred {
+		q.ready.push(e)
 	}
 	for _, e := range taken {
 		ev := e.event()
@@ -179,6 +191,12 @@ func (q *Queue) due(e *entry, now time.Time, pressure bool) bool {
 		return true
 	}
 	return !e.notBefore.After(now) && (pressure || !q.settle(e).After(now))
+}
+
+// large reports a file change over LargeFile, for a batch of its own.
+func (q *Queue) large(e *entry) bool {
+	return q.opts.LargeFile > 0 && e.size > q.opts.LargeFile && !e.isDir &&
+		(e.op == event.Create || e.op == event.Modify || e.op == event.Attrib)
 }
 
 func (q *Queue) full(files int, bytes, size int64) bool {

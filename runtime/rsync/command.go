@@ -29,15 +29,6 @@ type result struct {
 	cpu       time.Duration // user + system time of the run and the children it waited for
 }
 
-// class is the run's exit class; a run that did not start, or was cut
-// short by ctx, is Retry.
-func (r result) class() Class {
-	if r.err != nil || sourceRaced(r) {
-		return Retry
-	}
-	return ExitClass(r.code, r.signaled)
-}
-
 // sourceRaced reports exit 2 from the receiver's check that every file's
 // parent directory is in the file list: with --files-from, a listed path
 // whose parent directory was renamed or deleted while rsync built the list

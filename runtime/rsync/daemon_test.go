@@ -49,7 +49,7 @@ func TestDaemonAuthAndOutage(t *testing.T) {
 	write(t, src, "dir/g", "more")
 	batch := event.Batch{create("f"), createDir("dir"), rescan("")}
 	newSink := func(pwFile, target string, timeout time.Duration) *rsync.Sink {
-		s, err := rsync.New(rsync.Options{Source: src, Target: mustTarget(t, target), PasswordFile: pwFile, Delete: true, Timeout: timeout})
+		s, err := rsync.New(rsync.Options{Source: src, Target: mustTarget(t, target), PasswordFile: pwFile, Delete: true, FullDelete: true, Timeout: timeout})
 		if err != nil {
 			t.Fatal(err)
 		}

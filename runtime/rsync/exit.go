@@ -14,6 +14,9 @@ const (
 	// Fatal: rsync refused the command or the target's configuration;
 	// repeating the run will not help until an operator acts.
 	Fatal
+	// Stop: the config's exit code table says "die" for this status:
+	// the sink stops (event.Stop). No status has it by default.
+	Stop
 )
 
 func (c Class) String() string {
@@ -24,6 +27,8 @@ func (c Class) String() string {
 		return "retry"
 	case Fatal:
 		return "fatal"
+	case Stop:
+		return "stop"
 	}
 	return fmt.Sprintf("Class(%d)", uint8(c))
 }

@@ -87,7 +87,7 @@ exit "$code"
 func TestExitCodes(t *testing.T) {
 	bin, setCode := fakeRsync(t)
 	src := t.TempDir()
-	s, err := rsync.New(rsync.Options{Source: src, Target: mustTarget(t, "backup.example::www"), Binary: bin, Delete: true})
+	s, err := rsync.New(rsync.Options{Source: src, Target: mustTarget(t, "backup.example::www"), Binary: bin, Delete: true, FullDelete: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,5 +23,5 @@ func SetWarmIdle(d time.Duration) (restore func()) {
 
 // ClassOfRun is the class of a run that exited with code and stderr.
 func ClassOfRun(code int, stderr string) Class {
-	return result{code: code, stderr: []byte(stderr)}.class()
+	return (&Sink{}).class(result{code: code, stderr: []byte(stderr)})
 }

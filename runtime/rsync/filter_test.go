@@ -107,7 +107,7 @@ func TestNewDirectoryExcludes(t *testing.T) {
 // TestDeleteOff: with delete = false nothing is deleted on the target: a
 // Delete is a no-op, a move leaves the old path, a rescan leaves strays.
 func TestDeleteOff(t *testing.T) {
-	s, src, mirror := newSink(t, targetKinds[0], func(o *rsync.Options) { o.Delete = false })
+	s, src, mirror := newSink(t, targetKinds[0], func(o *rsync.Options) { o.Delete, o.FullDelete = false, false })
 	write(t, src, "a", "a")
 	write(t, src, "b", "b")
 	mkdir(t, src, "d")

@@ -66,14 +66,14 @@ func mustTarget(t testing.TB, s string) rsync.Target {
 	return tg
 }
 
-// newSink makes a sink for kind with a fresh source directory; Delete is
-// on, as it is by default in a config.
+// newSink makes a sink for kind with a fresh source directory; Delete and
+// FullDelete are on, as they are by default in a config.
 func newSink(t testing.TB, kind targetKind, tune func(*rsync.Options)) (s *rsync.Sink, src, mirror string) {
 	t.Helper()
 	rsynctest.Require(t, "rsync", "apt-get install -y rsync")
 	src = filepath.Join(t.TempDir(), "source")
 	mkdir(t, src, "")
-	opts := rsync.Options{Source: src, Delete: true, Timeout: 30 * time.Second}
+	opts := rsync.Options{Source: src, Delete: true, FullDelete: true, Timeout: 30 * time.Second}
 	mirror = kind.setup(t, &opts)
 	if tune != nil {
 		tune(&opts)

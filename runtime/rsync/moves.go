@@ -165,7 +165,13 @@ func (s *Sink) renameRemote(ctx context.Context, p *plan) ([]bool, bool) {
 	s.master.ensure()
 	r := run(ctx, argv, moveScript(s.opts.Target.Path, moves), 64<<10)
 	s.log.Debug("rsync: move script", "sink", s.String(), "moves", len(moves), "exit", r.code, "err", r.err)
-	if r.err != nil || r.signaled || r.code == 255 {
+	switch s.sshClass(r) {
+	case Stop:
+		err := s.dieError(r, "ssh move script on "+s.opts.Target.Host, "sshExitCodes")
+		s.log.Error("ssh run ended with an exit status the config calls \"die\"", "sink", s.String(), "err", err)
+		p.markAll(event.Stop, err)
+		return nil, false
+	case Retry:
 		err := r.failure("ssh move script on " + s.opts.Target.Host)
 		s.log.Warn("rsync: target unreachable; batch will be retried", "sink", s.String(), "err", err)
 		p.markAll(event.Retry, err)

@@ -18,7 +18,7 @@ func TestPartialFailure(t *testing.T) {
 	for _, kind := range targetKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			t.Parallel()
-			s, src, mirror := newSink(t, kind, func(o *rsync.Options) { o.Delete = false })
+			s, src, mirror := newSink(t, kind, func(o *rsync.Options) { o.Delete, o.FullDelete = false, false })
 			blocked := "blocked\n\xff \"dir\""
 			mkdir(t, src, blocked)
 			write(t, src, blocked+"/inner", "i")

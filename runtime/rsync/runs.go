@@ -37,10 +37,12 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 		return
 	}
 	r := s.runList(ctx, fmt.Sprintf("send %d paths", len(p.list)), p.dest, stdin.Bytes())
-	switch class := r.class(); {
+	switch class := s.class(r); {
 	case class == OK:
 	case class == Fatal:
 		p.markListed(event.Fail, r.failure("rsync"))
+	case class == Stop:
+		p.markListed(event.Stop, s.dieError(r, "rsync", "rsyncExitCodes"))
 	case r.err == nil && !r.signaled && r.code == 23 && !r.truncated:
 		s.markPartial(p, r)
 	default:
@@ -53,7 +55,7 @@ func (s *Sink) sendList(ctx context.Context, p *plan) {
 // ahead (Prepare).
 func (s *Sink) listArgs(dest string) []string {
 	args := append(s.args(), "--from0", "--files-from=-")
-	args = append(args, s.missingArgs()...)
+	args = append(args, s.missingArgs(s.opts.Delete)...)
 	args = append(args, s.filterArgs()...)
 	return append(args, "--", s.source, dest)
 }
@@ -78,7 +80,7 @@ func (s *Sink) runList(ctx context.Context, what, dest string, stdin []byte) res
 	if warm == nil {
 		r = s.runRsync(ctx, what, s.listArgs(dest), stdin)
 	}
-	if r.class() == OK {
+	if s.class(r) == OK {
 		s.warmOK()
 	}
 	return r
@@ -180,19 +182,23 @@ func (s *Sink) rescanAll(ctx context.Context, p *plan) {
 // missing parents are created on the target, --delete works inside each
 // path only, and a path the source no longer has is deleted there.
 // Per-path excludes from Keep come on stdin. Every job shares the run's
-// fate.
+// fate. A full sync (the whole tree) deletes by FullDelete, any other
+// rescan by Delete, and without it --delete and --delete-missing-args are
+// left out.
 func (s *Sink) rescan(ctx context.Context, p *plan, jobs []rescanJob) {
+	del := s.opts.Delete
 	if len(jobs) == 1 && jobs[0].path == "" {
 		if _, err := os.Stat(s.opts.Source); err != nil {
 			p.mark(jobs[0].idx, event.Retry, fmt.Errorf("rescan %s: %w: %w", s.opts.Source, errRootGone, err))
 			return
 		}
+		del = s.opts.FullDelete
 	}
 	args := append(s.args(), "--recursive", "--relative")
-	if s.opts.Delete {
+	if del {
 		args = append(args, "--delete")
 	}
-	args = append(args, s.missingArgs()...)
+	args = append(args, s.missingArgs(del)...)
 	var excludes []byte
 	if s.opts.Keep != nil && s.opts.WalkForKeep {
 		for _, j := range jobs {
@@ -230,10 +236,12 @@ func (s *Sink) rescan(ctx context.Context, p *plan, jobs []rescanJob) {
 
 // markRun marks one event by how its own run ended.
 func (s *Sink) markRun(p *plan, idx int, r result) {
-	switch r.class() {
+	switch s.class(r) {
 	case OK:
 	case Fatal:
 		p.mark(idx, event.Fail, r.failure("rsync"))
+	case Stop:
+		p.mark(idx, event.Stop, s.dieError(r, "rsync", "rsyncExitCodes"))
 	default:
 		p.mark(idx, event.Retry, r.failure("rsync"))
 	}
@@ -244,8 +252,8 @@ func (s *Sink) args() []string {
 	return append(make([]string, 0, len(s.base)+16), s.base...)
 }
 
-func (s *Sink) missingArgs() []string {
-	if s.opts.Delete {
+func (s *Sink) missingArgs(del bool) []string {
+	if del {
 		return []string{"--delete-missing-args", "--force"}
 	}
 	return []string{"--ignore-missing-args"}
@@ -267,11 +275,13 @@ func (s *Sink) runRsync(ctx context.Context, what string, args []string, stdin [
 // is never in either.
 func (s *Sink) logRun(what string, start time.Time, r result, args []string) {
 	log := s.log.With("sink", s.String(), "run", what, "seconds", time.Since(start).Seconds(), "cpu_seconds", r.cpu.Seconds())
-	switch class := r.class(); {
+	switch class := s.class(r); {
 	case class == OK:
 		log.Debug("rsync run", "exit", r.code, "args", args)
 	case errors.Is(r.err, context.Canceled):
 		log.Debug("rsync run cancelled")
+	case class == Stop:
+		log.Error("rsync run ended with an exit status the config calls \"die\"", "err", s.dieError(r, "rsync", "rsyncExitCodes"))
 	case class == Fatal:
 		log.Error("rsync refused the run; fix the sync's rsync settings or the target (events go to the fail log)",
 			"err", r.failure("rsync"), "args", args)

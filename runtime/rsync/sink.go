@@ -37,9 +37,22 @@ type Options struct {
 	// --contimeout; for ssh it becomes ConnectTimeout and keep-alives.
 	// 0 waits forever, as rsync does.
 	Timeout time.Duration
-	// Delete propagates deletes: Delete events and moves remove paths on
-	// the target, and a Rescan deletes what the source no longer has.
-	Delete bool
+	// Delete propagates deletes while running: Delete events and moves
+	// remove paths on the target, and the Rescan of a subtree deletes
+	// what the source no longer has there. FullDelete is the same for a
+	// full sync, the Rescan of the whole tree (lsyncd's delete =
+	// "startup" sets only FullDelete, "running" only Delete).
+	Delete     bool
+	FullDelete bool
+	// ExitCodes override the class of rsync's exit statuses (lsyncd's
+	// rsyncExitCodes: "ok" is OK, "again" Retry, "die" Stop); a status it
+	// does not name keeps ExitClass. SSHExitCodes do the same for the ssh
+	// run that renames on an SSH target (sshExitCodes), whose own reading
+	// is: 255 (ssh failed) retries the batch, anything else is read for
+	// the renames it reports done. ExitCodesFrom and SSHExitCodesFrom say
+	// where the config set them ("cfg.lua:12"), for messages.
+	ExitCodes, SSHExitCodes         map[int]Class
+	ExitCodesFrom, SSHExitCodesFrom string
 	// Excludes are the sync's static patterns in rsync syntax ("*.tmp",
 	// "/cache/", or with a "- " or "+ " prefix; filter.Patterns() gives
 	// them), applied by rsync to every run: they keep excluded files out

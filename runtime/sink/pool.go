@@ -65,6 +65,8 @@ type Options struct {
 type Stats struct {
 	Added, Applied, Retried, Failed, Batches uint64
 	Pending, InFlight                        int
+	// Stopped says why the sink stopped for good (event.Stop), or "".
+	Stopped string
 }
 
 // Pool feeds one Sink from one Queue with a fixed number of workers.
@@ -90,6 +92,12 @@ type Pool struct {
 	// lost holds what shutdown could not persist, one error per failed
 	// fail log write; Run returns them.
 	lost []error
+	// halted says why the sink stopped for good (event.Stop), "" while it
+	// runs; see halt.go. dropping holds events taken from the queue for
+	// the fail log, dropAt when the queue is next emptied into it.
+	halted   string
+	dropping []event.Event
+	dropAt   time.Time
 	// fullDone are told when the full sync FullSync queued ends.
 	fullDone []FullSyncDone
 
@@ -167,14 +175,14 @@ type FullSyncDone func(r event.Result, started time.Time, took time.Duration)
 // FullSync queues a full sync of the whole tree, narrowed by scope unless
 // it is nil (see event.Scope), as scheduled full syncs do. It queues
 // nothing and returns false while a full sync of the whole tree is pending
-// or running already (the startup sync, say), or the pool is stopping: one
-// full sync never stacks on another. It takes its place among live changes
+// or running already (the startup sync, say), or the pool is stopping or
+// its sink has stopped (halt.go): one full sync never stacks on another. It takes its place among live changes
 // as any Rescan does. done, if not nil, is called from the worker once the
 // next full sync of the whole tree ends, which may be a plain one that
 // absorbed this one; it is not called if luasync stops first.
 func (p *Pool) FullSync(scope *event.Scope, done FullSyncDone) bool {
 	p.mu.Lock()
-	if p.stopping || p.q.Rescanning("") {
+	if p.stopping || p.halted != "" || p.q.Rescanning("") {
 		p.mu.Unlock()
 		return false
 	}
@@ -191,10 +199,10 @@ func (p *Pool) FullSync(scope *event.Scope, done FullSyncDone) bool {
 // Stats returns the pool's counters.
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()
-	pending, inflight := p.q.Len(), p.q.InFlight()
+	pending, inflight, halted := p.q.Len(), p.q.InFlight(), p.halted
 	p.mu.Unlock()
 	return Stats{Added: p.added.Load(), Applied: p.applied.Load(), Retried: p.retried.Load(),
-		Failed: p.failed.Load(), Batches: p.batches.Load(), Pending: pending, InFlight: inflight}
+		Failed: p.failed.Load(), Batches: p.batches.Load(), Pending: pending, InFlight: inflight, Stopped: halted}
 }
 
 // Run applies batches until ctx is cancelled, then drains for up to the
@@ -249,7 +257,8 @@ func (p *Pool) dispatch(ctx context.Context, jobs chan<- job) (busy int) {
 		before := busy
 		open, gateC := p.gate()
 		pending, next, hasNext := p.takeReady(jobs, &busy, open)
-		if p.prep != nil && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead {
+		p.writeDropped()
+		if p.prep != nil && hasNext && ctxDone != nil && next.Sub(p.opts.Clock.Now()) <= prepareAhead && !p.isHalted() {
 			p.prep.Prepare()
 		}
 		if ctxDone == nil && pending == 0 && busy == 0 {
@@ -301,6 +310,9 @@ func (p *Pool) takeReady(jobs chan<- job, busy *int, open bool) (pending int, ne
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.opts.Clock.Now()
+	if p.halted != "" {
+		return p.dropReady(now)
+	}
 	if p.stopping {
 		p.q.Flush()
 	} else if !p.recoverAt.IsZero() && !now.Before(p.recoverAt) {
@@ -351,13 +363,18 @@ func (p *Pool) persistPending() {
 	p.mu.Lock()
 	left := p.q.Drain()
 	p.mu.Unlock()
-	if len(left) == 0 {
+	p.writeEvents(left, "not applied before shutdown")
+}
+
+// writeEvents appends events to the fail log, all for one reason.
+func (p *Pool) writeEvents(evs []event.Event, reason string) {
+	if len(evs) == 0 {
 		return
 	}
 	now := p.opts.Clock.Now()
-	entries := make([]faillog.Entry, len(left))
-	for i, ev := range left {
-		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: "not applied before shutdown"}
+	entries := make([]faillog.Entry, len(evs))
+	for i, ev := range evs {
+		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: reason}
 	}
 	p.writeFailed(entries)
 }

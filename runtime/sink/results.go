@@ -30,9 +30,9 @@ func (p *Pool) finish(j job, results []event.Result) {
 			p.applied.Add(1)
 		case event.Retry:
 			n := p.q.Attempts(r.Event.Path) + 1
-			if p.stopping || n >= p.opts.Retry.Attempts {
+			if p.stopping || p.halted != "" || n >= p.opts.Retry.Attempts {
 				failed = append(failed, p.entry(r, n, now))
-				if !p.stopping && p.recoverAt.IsZero() && !p.opts.Replays {
+				if !p.stopping && p.halted == "" && p.recoverAt.IsZero() && !p.opts.Replays {
 					p.recoverAt = now.Add(p.opts.Retry.Max)
 				}
 				break
@@ -42,6 +42,9 @@ func (p *Pool) finish(j job, results []event.Result) {
 			wait := p.opts.Retry.Backoff(n)
 			p.log.Warn("will retry", "event", r.Event.String(), "attempt", n, "in", wait, "err", r.Err)
 			p.q.Requeue(r.Event, now.Add(wait))
+		case event.Stop:
+			failed = append(failed, p.entry(r, 1, now))
+			p.halt(r.Err)
 		default:
 			failed = append(failed, p.entry(r, 1, now))
 		}
