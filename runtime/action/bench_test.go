@@ -3,6 +3,8 @@ package action
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 
 	"github.com/luasync/luasync/runtime/event"
@@ -13,6 +15,9 @@ import (
 // (/bin/true, one per event, or one per batch for layer 1): events/s, and
 // with batch=1 the latency one event adds from Apply to its settled result.
 func BenchmarkApply(b *testing.B) {
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer slog.SetDefault(old)
 	configs := []struct{ name, src string }{
 		{"layer3", `sync{ source = "/tmp", maxProcesses = 4, onModify = "/bin/true ^sourcePath" }`},
 		{"layer3-shell", `sync{ source = "/tmp", maxProcesses = 4, onModify = "true ^sourcePath" }`},
@@ -33,7 +38,7 @@ func BenchmarkApply(b *testing.B) {
 				done := make(chan error, 1)
 				go func() { done <- vm.Run(ctx) }()
 				defer func() { cancel(); <-done; vm.Close() }()
-				s := New(Options{Sync: 0, Name: "bench", Lua: vm})
+				s := New(Options{Sync: 0, Name: "bench", Lua: vm, Logger: slog.Default()})
 				defer s.Close()
 				batch := make(event.Batch, n)
 				for i := range batch {

@@ -453,7 +453,9 @@ function default.collect(agent, exitcode)
 		what = agent.etype .. ' ' .. (agent.sourcePath or '')
 	end
 	if rc == 'ok' then
-		log('Normal', 'Finished ', what, ' = ', exitcode)
+		-- lsyncd logs this as Normal; per event it floods the log, and
+		-- luasync's pool already logs every batch at info.
+		log('Debug', 'Finished ', what, ' = ', exitcode)
 	elseif rc == 'again' then
 		log('Normal', 'Retrying ', what, ' = ', exitcode)
 	elseif rc == 'die' then
