@@ -248,7 +248,12 @@ sync{ default.direct, source = %[1]q, target = %[2]q, delay = 0.05,
 		return default.direct.action(inlet)
 	end }`)
 	writeFile(t, filepath.Join(src, "before"), "copied by the startup sync")
-	startRunning(t, cfg)
+	p := startRunning(t, cfg)
+	// The startup sync copies whatever is there while it runs, skip-me
+	// included: the action filters live events only.
+	waitFor(t, "the startup sync", func() (bool, string) {
+		return strings.Contains(p.out.String(), "full sync complete"), p.out.String()
+	})
 	writeFile(t, filepath.Join(src, "a"), "a")
 	writeFile(t, filepath.Join(src, "skip-me"), "not mirrored")
 	must(t, os.Mkdir(filepath.Join(src, "d"), 0o755))
