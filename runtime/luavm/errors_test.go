@@ -58,6 +58,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`key "retry": attemps: unknown key (did you mean "attempts"?)`}},
 		{"retry value", sync + "retry = { max = true } }",
 			[]string{`key "retry": max: want seconds`}},
+		{"misspelt handler alone", "local l = { onCreat = 'true' }\nsync{ l, source = '.' }",
+			[]string{`key "onCreat": unknown key (did you mean "onCreate"?)`}},
 		{"misspelt handler", "sync{ source = '.', onCreat = 'true', onModify = 'true' }",
 			[]string{`key "onCreat": unknown handler (did you mean "onCreate"?)`}},
 		{"handler of a wrong type", "sync{ source = '.', onCreate = 5 }",

@@ -186,5 +186,6 @@ func (d *syncDecl) parseKey(key string, v lua.LValue) error {
 	if msg, ok := notYet[key]; ok {
 		return fmt.Errorf("%s", msg)
 	}
-	return fmt.Errorf("unknown key%s", suggestion(key, slices.Sorted(maps.Keys(syncKeys))))
+	known := append(slices.Sorted(maps.Keys(syncKeys)), handlerKeys...)
+	return fmt.Errorf("unknown key%s", suggestion(key, append(known, layer1Keys...)))
 }
