@@ -128,6 +128,11 @@ var regressions = []tortureCase{
 	// the 30 s settle. Local targets now get --timeout=15
 	// (TestLocalTargetTimeout).
 	{seed: 817172, where: []string{"local/tmpfs"}},
+	// Fixed with TestDirCreatedDuringAFullSync; local/tmpfs (one run in
+	// 170): the startup full sync copied a new directory with a file that
+	// was renamed out of it 8 ms later, before the directory was watched;
+	// its Create then added to the mirror's copy instead of clearing it.
+	{seed: 282910, where: []string{"local/tmpfs", "daemon/tmpfs"}},
 }
 
 // prefillSteps is how many steps each writer takes before luasync starts,

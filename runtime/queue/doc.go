@@ -77,6 +77,10 @@
 // was taken while it waited (a sink may send a new directory with what it
 // holds, as the rsync sink does).
 //
+// A directory's Create pushed while a Rescan at or above it is in flight is
+// pushed as a Rescan of it: the full sync may have copied an older state of
+// the new directory, with files since moved out of it.
+//
 // ** Create + Delete vanishes only without mayExist; otherwise it is Delete.
 // A Create that reappears as the other kind (file or directory) is a new
 // Create; Modify/Attrib followed by a Create of the other kind is a type

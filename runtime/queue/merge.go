@@ -109,8 +109,28 @@ func mergeSync(x, y change) change {
 	return change{op: event.Modify, isDir: y.isDir, replaces: x.replaces}
 }
 
+// rescanInFlight reports whether a Rescan at or above p is in flight: it
+// may be copying p's subtree as it was a moment ago.
+func (q *Queue) rescanInFlight(p string) bool {
+	for dir := p; ; dir = event.Parent(dir) {
+		if f := q.flying[dir]; f != nil && f.ev.Op == event.Rescan && !f.ev.Scope.Skips(p, true) {
+			return true
+		}
+		if dir == "" {
+			return false
+		}
+	}
+}
+
 // pushSync pushes a Create, Modify or Attrib.
 func (q *Queue) pushSync(ev event.Event, now time.Time) {
+	if ev.Op == event.Create && ev.IsDir && q.rescanInFlight(ev.Path) {
+		// A full sync in flight may have copied the new directory with a
+		// file since moved out of it (torture seed 282910): only a Rescan
+		// of it clears that; a Create would add to what is there.
+		q.pushRescan(ev.Path, true, now)
+		return
+	}
 	e := q.at(ev.Path)
 	open := ev.Op == event.Create && ev.Open && !ev.IsDir
 	if e == nil {

@@ -181,3 +181,39 @@ func TestMovedInCreateMayReplace(t *testing.T) {
 		})
 	}
 }
+
+// A directory created while a full sync is in flight may have been copied
+// by it with a file since moved away (torture seed 282910, local/tmpfs):
+// it is handed out as a Rescan, which clears that, not as a Create.
+func TestDirCreatedDuringAFullSync(t *testing.T) {
+	for _, inFlight := range []bool{true, false} {
+		q := New(Options{})
+		if inFlight {
+			pushAll(t, q, event.Event{Op: event.Rescan, Path: "", IsDir: true})
+			if b := q.Take(t0.Add(time.Hour)); len(b) != 1 || b[0].Op != event.Rescan {
+				t.Fatalf("take = %v, want the full sync", b)
+			}
+		}
+		pushAll(t, q, event.Event{Op: event.Create, Path: "w/c", IsDir: true})
+		want := event.Create
+		if inFlight {
+			want = event.Rescan
+		}
+		b := q.Take(t0.Add(time.Hour))
+		if inFlight && len(b) == 0 {
+			continue // it waits for the full sync: what it becomes is checked below
+		}
+		if len(b) != 1 || b[0].Op != want || b[0].Path != "w/c" {
+			t.Errorf("full sync in flight %v: take = %v, want %v w/c", inFlight, b, want)
+		}
+	}
+	// The same, with the full sync done before the directory's turn.
+	q := New(Options{})
+	pushAll(t, q, event.Event{Op: event.Rescan, Path: "", IsDir: true})
+	full := q.Take(t0.Add(time.Hour))
+	pushAll(t, q, event.Event{Op: event.Create, Path: "w/c", IsDir: true})
+	q.Done(full)
+	if b := q.Take(t0.Add(2 * time.Hour)); len(b) != 1 || b[0].Op != event.Rescan {
+		t.Errorf("after the full sync: take = %v, want Rescan w/c", b)
+	}
+}
