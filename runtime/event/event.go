@@ -95,10 +95,11 @@ type Scope struct {
 	Skip func(rel string, isDir bool) bool
 }
 
-// Skips reports whether s leaves rel alone; a nil Scope leaves nothing
-// alone.
+// Skips reports whether s leaves rel alone; a nil Scope, or one without a
+// Skip function (an action sync's full sync, narrowed only so that it
+// absorbs no live event), leaves nothing alone.
 func (s *Scope) Skips(rel string, isDir bool) bool {
-	return s != nil && s.Skip(rel, isDir)
+	return s != nil && s.Skip != nil && s.Skip(rel, isDir)
 }
 
 func (e Event) String() string {

@@ -217,3 +217,19 @@ func TestDirCreatedDuringAFullSync(t *testing.T) {
 		t.Errorf("after the full sync: take = %v, want Rescan w/c", b)
 	}
 }
+
+// The same under an action sync's full sync, narrowed by a Scope that
+// skips nothing (it has no Skip function): no crash, and a Rescan.
+func TestDirCreatedDuringANarrowedFullSync(t *testing.T) {
+	q := New(Options{})
+	pushAll(t, q, event.Event{Op: event.Rescan, Path: "", IsDir: true, Scope: &event.Scope{}})
+	full := q.Take(t0.Add(time.Hour))
+	if len(full) != 1 {
+		t.Fatalf("take = %v", full)
+	}
+	pushAll(t, q, event.Event{Op: event.Create, Path: "w/c", IsDir: true})
+	q.Done(full)
+	if b := q.Take(t0.Add(2 * time.Hour)); len(b) != 1 || b[0].Op != event.Rescan {
+		t.Errorf("take = %v, want Rescan w/c", b)
+	}
+}
