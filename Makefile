@@ -45,6 +45,24 @@ bench:
 bench-sync:
 	$(GO) run ./bench/cmd/benchsync $(BENCHSYNC_FLAGS)
 
+# Regenerate the plugin protocol's Go code (plugins/sdk/pluginv1) and the
+# Python example's. Needs Debian's protobuf-compiler (protoc) and
+# python3-grpc-tools; the Go generators are installed at pinned versions.
+PROTOC_GEN_GO      ?= v1.36.12
+PROTOC_GEN_GO_GRPC ?= v1.6.0
+GOBIN              ?= $(shell $(GO) env GOPATH)/bin
+.PHONY: proto
+proto:
+	@command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler"; exit 1; }
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO)
+	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC)
+	cd plugins/sdk/pluginv1 && PATH="$(GOBIN):$$PATH" protoc -I . -I /usr/include \
+		--go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative plugin.proto
+	@if [ -d examples/plugins/python ]; then \
+		python3 -m grpc_tools.protoc -I plugins/sdk/pluginv1 -I /usr/include \
+			--python_out=examples/plugins/python --grpc_python_out=examples/plugins/python plugin.proto; fi
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
