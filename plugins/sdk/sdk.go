@@ -79,7 +79,7 @@ type Event struct {
 	Path  string // "/"-separated, relative; any byte but NUL may be in it
 	From  string // Move's old name
 	IsDir bool
-	Time  time.Time // when luasync saw it
+	Time  time.Time // when luasync handed it over (the batch's start)
 	Size  int64     // the file's size when last seen, -1 if unknown
 }
 

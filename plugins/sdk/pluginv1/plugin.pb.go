@@ -469,7 +469,7 @@ type Event struct {
 	// from is the old name of OP_MOVE, relative like path.
 	From  []byte `protobuf:"bytes,4,opt,name=from,proto3" json:"from,omitempty"`
 	IsDir bool   `protobuf:"varint,5,opt,name=is_dir,json=isDir,proto3" json:"is_dir,omitempty"`
-	// time is when luasync saw the change.
+	// time is when luasync handed the event over (the batch's start).
 	Time *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=time,proto3" json:"time,omitempty"`
 	// size is the file's size when luasync last saw it, or -1 if unknown.
 	Size          int64 `protobuf:"varint,7,opt,name=size,proto3" json:"size,omitempty"`
