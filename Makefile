@@ -47,7 +47,9 @@ bench-sync:
 
 # Regenerate the plugin protocol's Go code (plugins/sdk/pluginv1) and the
 # Python example's. Needs Debian's protobuf-compiler (protoc) and
-# python3-grpc-tools; the Go generators are installed at pinned versions.
+# python3-grpc-tools (its bundled protoc is too old for the messages, so
+# Debian's protoc writes them and grpc_tools only the service stubs); the
+# Go generators are installed at pinned versions.
 PROTOC_GEN_GO      ?= v1.36.12
 PROTOC_GEN_GO_GRPC ?= v1.6.0
 GOBIN              ?= $(shell $(GO) env GOPATH)/bin
@@ -59,9 +61,9 @@ proto:
 	cd plugins/sdk/pluginv1 && PATH="$(GOBIN):$$PATH" protoc -I . -I /usr/include \
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative plugin.proto
-	@if [ -d examples/plugins/python ]; then \
-		python3 -m grpc_tools.protoc -I plugins/sdk/pluginv1 -I /usr/include \
-			--python_out=examples/plugins/python --grpc_python_out=examples/plugins/python plugin.proto; fi
+	protoc -I plugins/sdk/pluginv1 -I /usr/include --python_out=examples/plugins/python plugin.proto
+	/usr/bin/python3 -m grpc_tools.protoc -I plugins/sdk/pluginv1 -I /usr/include \
+		--grpc_python_out=examples/plugins/python plugin.proto
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

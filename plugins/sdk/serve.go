@@ -42,7 +42,9 @@ func hostKeys(groups []string, a slog.Attr) slog.Attr {
 	case slog.MessageKey:
 		a.Key = "@message"
 	case slog.TimeKey:
-		a.Key = "@timestamp"
+		// go-plugin parses exactly this layout (six fractional digits);
+		// anything else and the line is logged as plain text at debug.
+		return slog.String("@timestamp", a.Value.Time().Format("2006-01-02T15:04:05.000000Z07:00"))
 	}
 	return a
 }

@@ -21,8 +21,10 @@ func Start(t testing.TB, p sdk.Plugin) *sdk.Client {
 	t.Helper()
 	client, server := plugin.TestPluginGRPCConn(t, false, plugin.PluginSet{sdk.Name: &sdk.GRPCPlugin{Impl: p}})
 	t.Cleanup(func() {
-		client.Close()
+		// The server first: the client's Close asks a live server to shut
+		// itself down, which races with a Stop of its own.
 		server.Stop()
+		client.Close()
 	})
 	raw, err := client.Dispense(sdk.Name)
 	if err != nil {
