@@ -150,15 +150,31 @@ func expand(re *regexp.Regexp, tmpl, rel string) (string, bool) {
 	return string(re.ExpandString(nil, tmpl, src.String(), idx)), true
 }
 
-// escapePath escapes each "/"-separated segment of a relative path: a
-// file name may hold any byte but NUL and "/", including "%", "?", "#",
-// spaces and bytes that are not UTF-8.
+// escapePath escapes each "/"-separated segment of a relative path. A
+// file name may hold any byte but NUL and "/": all but RFC 3986's pchar
+// (letters, digits, -._~!$&'()*+,;=:@) becomes %XX, so that "%", "?",
+// "#", spaces and bytes that are not UTF-8 survive, and so that the URL
+// is spelled as browsers and curl send it (a cache keys on the spelling:
+// "a,b" and "a%2Cb" are two objects to Varnish).
 func escapePath(rel string) string {
-	segs := strings.Split(rel, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(rel); i++ {
+		c := rel[i]
+		if c == '/' || pchar(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
 	}
-	return strings.Join(segs, "/")
+	return b.String()
+}
+
+func pchar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0
 }
 
 // dirRel is a directory's path as a URL path relative to a base: with a
