@@ -133,7 +133,14 @@ func TestCloudflareServerErrors(t *testing.T) {
 			return http.StatusBadRequest, `{"success":false,"errors":[{"code":1012,"message":"bad request for Bearer ` + secret + `"}]}`
 		})
 		p := start(t, cloudflareConfig(t, api, nil))
-		wantOutcome(t, p.handle(ev(1, sdk.Modify, "a.js"))[1], sdk.Fail, "400 Bad Request")
+		r := p.handle(ev(1, sdk.Modify, "a.js"))[1]
+		wantOutcome(t, r, sdk.Fail, "400 Bad Request")
+		// The echo reached the reason and the log, scrubbed (start's
+		// cleanup and handle check that the token itself is in neither).
+		wantOutcome(t, r, sdk.Fail, "bad request for Bearer [token]")
+		if !strings.Contains(p.logs.String(), "[token]") {
+			t.Errorf("the failure is not logged:\n%s", p.logs.String())
+		}
 		if n := len(api.requests()); n != 1 {
 			t.Errorf("%d requests, want 1: a 400 is not retried", n)
 		}

@@ -85,7 +85,7 @@ func cached(t *testing.T, o *origin, addr, name, want string) {
 			t.Fatalf("GET %q through varnish: %d %q, want 200 %q", name, code, body, want)
 		}
 	}
-	if n := o.count("/" + escapePath(name)) - before; n != 1 {
+	if n := o.count("/"+escapePath(name)) - before; n != 1 {
 		t.Fatalf("GET %q twice reached the origin %d times, want once (cached)", name, n)
 	}
 }
