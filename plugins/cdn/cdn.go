@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/luasync/luasync/plugins/sdk"
@@ -106,6 +107,9 @@ func (r *runner) handle(ctx context.Context, events []sdk.Event) []sdk.Result {
 		}
 	}
 	r.report(len(events), uniq, fails)
+	if r.s.full != "all" && slices.ContainsFunc(events, func(ev sdk.Event) bool { return ev.Op == sdk.Full }) {
+		r.log.Info("cdn: a full sync purges nothing with full = \"ignore\"; set full = \"all\" to purge it")
+	}
 	return results
 }
 

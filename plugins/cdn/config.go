@@ -242,6 +242,7 @@ func parseIndex(cfg *sdk.Config) []string {
 func readToken(cfg *sdk.Config, env string, required bool) string {
 	file := cfg.String("tokenFile", "")
 	if cfg.Has("tokenEnv") {
+		required = true // asked for by name: it must be there
 		env = cfg.String("tokenEnv", "")
 		if file != "" {
 			cfg.Errorf("tokenEnv", "set tokenFile or tokenEnv, not both")
