@@ -353,7 +353,7 @@ func pathOf(t *testing.T, plain *string, b64 string) string {
 func buildGoExample(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "luasync-jsonl")
-	cmd := exec.Command(goTool(t), "build", "-o", bin, ".")
+	cmd := exec.Command(goTool(t), "build", "-buildvcs=false", "-o", bin, ".")
 	cmd.Dir = goExample
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build in %s: %v\n%s", goExample, err, out)
