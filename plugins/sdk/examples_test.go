@@ -45,12 +45,10 @@ func TestExamplePlugins(t *testing.T) {
 		path string
 		mtls bool
 		// logLevels: the plugin's JSON log lines reach the host's log at
-		// their own level. Not yet sdk.Log's: its @timestamp has nine
-		// fractional digits, go-plugin parses exactly six, and takes the
-		// line for plain text (logged at debug).
+		// their own level.
 		logLevels bool
 	}{
-		{"go", goPlugin, true, false},
+		{"go", goPlugin, true, true},
 		{"python", python, true, true},
 		{"python without mtls", python, false, true},
 	} {
