@@ -56,10 +56,10 @@ func TestTimeoutKillsTheGroup(t *testing.T) {
 	source := t.TempDir()
 	// Ignored signals stay ignored across exec: the sleep ignores TERM too.
 	script := `trap '' TERM; sleep 600 & echo $! > "$1.pid"; wait; wait`
-	c := start(t, source, map[string]any{"prefix": []any{"/bin/sh", "-c", script, "sh"}, "timeout": "300ms"})
+	c := start(t, source, map[string]any{"prefix": []any{"/bin/sh", "-c", script, "sh"}, "timeout": "2s"})
 	began := time.Now()
 	r := handle(t, c, sdk.Event{ID: 1, Op: sdk.Create, Path: "slow"})[1]
-	if r.Outcome != sdk.Retry || !strings.Contains(r.Reason, "timed out after 300ms") {
+	if r.Outcome != sdk.Retry || !strings.Contains(r.Reason, "timed out after 2s") {
 		t.Errorf("result %v %q, want a retry for the timeout", r.Outcome, r.Reason)
 	}
 	if took := time.Since(began); took > time.Minute {

@@ -68,7 +68,7 @@ func (r *runner) command(ev sdk.Event) *exec.Cmd {
 		"LUASYNC_PATH="+ev.Path,
 		"LUASYNC_SOURCE="+r.source,
 		"LUASYNC_ABSPATH="+abspath,
-		"LUASYNC_ISDIR="+map[bool]string{true: "1", false: "0"}[ev.IsDir],
+		"LUASYNC_ISDIR="+isDir(ev),
 		"LUASYNC_SYNC="+r.sync,
 	)
 	if ev.Op == sdk.Move {
@@ -81,6 +81,13 @@ func (r *runner) command(ev sdk.Event) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = pipeGrace
 	return cmd
+}
+
+func isDir(ev sdk.Event) string {
+	if ev.IsDir {
+		return "1"
+	}
+	return "0"
 }
 
 // exec runs the command for ev and maps how it ended to a result.

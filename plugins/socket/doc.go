@@ -17,7 +17,10 @@
 // Delivery ends at the kernel: the protocol has no acknowledgements, so
 // a line written just before the listener dies may be lost. The plugin
 // notices a listener that closed the connection before it writes again,
-// and reconnects.
+// and reconnects. A write that fails part way leaves the listener an
+// unterminated last line before the connection closes: a listener drops
+// it (its event is retried). What a listener sends back is read and
+// dropped; a listener must not shut down its side while it still reads.
 //
 // The luasync binary serves it (`luasync plugin serve socket`); the host
 // in runtime/pluginhost feeds it, and Options is its part of the Lua

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/luasync/luasync/plugins/sdk"
 )
@@ -109,6 +110,7 @@ func TestBufferBound(t *testing.T) {
 	var firstErr error
 	wg.Go(func() { firstRes, firstErr = c.Handle(context.Background(), first) })
 	p := s.accept()
+	p.conn.SetReadDeadline(time.Now().Add(wait))
 	if _, err := p.r.Peek(1); err != nil { // the first batch is being written
 		t.Fatal(err)
 	}
