@@ -79,7 +79,7 @@ func Start(ctx context.Context, o Options) (*Host, error) {
 		}
 	}
 	h.life, h.end = context.WithCancel(context.WithoutCancel(ctx))
-	log.Info("plugin started", "name", p.info.Name, "version", p.info.Version, "pid", p.pid,
+	log.Info("plugin ready", "name", p.info.Name, "version", p.info.Version, "pid", p.pid,
 		"config_keys", keys(o.Config))
 	return h, nil
 }

@@ -71,8 +71,10 @@ func spawn(ctx context.Context, o Options, log *slog.Logger, check bool) (*proc,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         o.MTLS,
 		StartTimeout:     o.StartTimeout,
-		Logger:           hclogFor(log),
+		Logger:           hclogFor(log, path),
 		Stderr:           stderr,
+		SyncStdout:       &lines{l: log, stream: "stdout"},
+		SyncStderr:       &lines{l: log, stream: "stderr"},
 		SkipHostEnv:      true,
 	})
 	p := &proc{client: client, cmd: cmd}
