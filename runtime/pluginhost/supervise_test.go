@@ -1,0 +1,228 @@
+package pluginhost
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/luasync/luasync/runtime/event"
+)
+
+// A plugin killed under a burst of concurrent Apply calls is restarted
+// once, and every event reaches a process at least once: none is lost,
+// and every Apply call gets a result for each of its events.
+func TestKilledPluginIsRestartedAndEventsRedelivered(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "handled")
+	o, logs := options(t, map[string]any{"log": logFile, "delay": "5ms"}, "TESTPLUGIN_MAX_IN_FLIGHT=4")
+	h := start(t, o)
+	first := h.PID()
+
+	const workers, calls, size = 8, 12, 25
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	go func() {
+		defer close(killed)
+		eventually(t, "the plugin to handle some events", func() bool { return len(readHandled(t, logFile)) >= 100 })
+		if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+			t.Errorf("kill %d: %v", first, err)
+		}
+	}()
+	for w := range workers {
+		wg.Go(func() {
+			for c := range calls {
+				var paths []string
+				for i := range size {
+					paths = append(paths, fmt.Sprintf("w%d/c%d/f%d", w, c, i))
+				}
+				b := creates(paths...)
+				res := h.Apply(context.Background(), b)
+				if len(res) != len(b) {
+					t.Errorf("%d results for %d events", len(res), len(b))
+					return
+				}
+				for i, r := range res {
+					if r.Event.Path != b[i].Path || r.Outcome != event.OK {
+						t.Errorf("result %d: %v %v %v, want OK for %q", i, r.Event, r.Outcome, r.Err, b[i].Path)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-killed
+
+	seen := map[string]bool{}
+	pids := map[int]bool{}
+	for _, g := range readHandled(t, logFile) {
+		seen[g.path] = true
+		pids[g.pid] = true
+	}
+	if len(seen) != workers*calls*size {
+		t.Errorf("plugin saw %d distinct paths, want %d", len(seen), workers*calls*size)
+	}
+	if h.Restarts() != 1 || h.PID() == first || h.PID() == 0 || len(pids) != 2 {
+		t.Errorf("restarts %d, pid %d (first %d), %d pids in the log; want one restart", h.Restarts(), h.PID(), first, len(pids))
+	}
+	if !strings.Contains(logs.String(), `"exit":"signal: killed"`) {
+		t.Errorf("the log does not say how the plugin ended")
+	}
+}
+
+// A call that outlives Timeout is taken for a hang: the process is killed
+// and a new one gets the call's events.
+func TestHungPluginIsKilledAndEventsRedelivered(t *testing.T) {
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "handled")
+	o, _ := options(t, map[string]any{"log": logFile, "hang": "hang", "hang_once": filepath.Join(dir, "hung")})
+	o.Timeout = 2 * time.Second
+	h := start(t, o)
+	first := h.PID()
+	b := creates("before", "hang", "after")
+	for i, r := range h.Apply(context.Background(), b) {
+		if r.Outcome != event.OK || r.Event.Path != b[i].Path {
+			t.Errorf("result %d: %v %v %v", i, r.Event, r.Outcome, r.Err)
+		}
+	}
+	if h.Restarts() != 1 || h.PID() == first {
+		t.Errorf("restarts %d, pid %d (first %d): want the hung process replaced", h.Restarts(), h.PID(), first)
+	}
+	if err := syscall.Kill(first, 0); err == nil {
+		t.Errorf("the hung process %d is still alive", first)
+	}
+	var got []string
+	for _, g := range readHandled(t, logFile) {
+		got = append(got, fmt.Sprintf("%s@%v", g.path, g.pid == first))
+	}
+	// The first process saw "before" and hung on "hang"; the second got
+	// the whole call again.
+	if want := "before@true before@false hang@false after@false"; strings.Join(got, " ") != want {
+		t.Errorf("handled %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// A plugin that dies under every call is restarted with growing backoff,
+// and the call is given up after three redeliveries: Retry, for the pool.
+func TestPluginDyingUnderEveryCallIsGivenUp(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "handled")
+	o, _ := options(t, map[string]any{"log": logFile, "crash_after": 1.0})
+	o.Backoff = Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
+	h := start(t, o)
+	began := time.Now()
+	res := h.Apply(context.Background(), creates("doomed", "also"))
+	took := time.Since(began)
+	for _, r := range res {
+		if r.Outcome != event.Retry || r.Err == nil || !strings.Contains(r.Err.Error(), "lost 4 times") {
+			t.Errorf("%v: %v %v, want Retry after 4 attempts", r.Event, r.Outcome, r.Err)
+		}
+	}
+	if got := len(readHandled(t, logFile)); got != 4 {
+		t.Errorf("the plugin got the call %d times, want 4", got)
+	}
+	// Restarts waited 100ms, 200ms and 400ms: a lower bound, which a slow
+	// machine only exceeds.
+	if took < 700*time.Millisecond {
+		t.Errorf("gave up after %v: restarts did not back off", took)
+	}
+}
+
+// A plugin that cannot start again is retried with backoff, not in a
+// tight loop; Apply waits DownWait for it and then returns Retry; once it
+// can start, it is back.
+func TestCrashLoopBacksOffAndRecovers(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "crash")
+	logFile := filepath.Join(dir, "handled")
+	o, _ := options(t, map[string]any{"log": logFile, "crash_if": marker})
+	o.Backoff = Backoff{Initial: 50 * time.Millisecond, Max: 400 * time.Millisecond}
+	o.DownWait = 2 * time.Second
+	h := start(t, o)
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(h.PID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	res := h.Apply(context.Background(), creates("waits"))
+	if r := res[0]; r.Outcome != event.Retry || r.Err == nil {
+		t.Errorf("Apply while the plugin cannot start: %v %v, want Retry", r.Outcome, r.Err)
+	}
+	time.Sleep(time.Second) // let the restart loop run on
+	// Backoff 50, 100, 200, 400, 400, ... ms: in the time that passed, a
+	// dozen attempts at most; a tight loop makes hundreds.
+	if n, most := h.Restarts(), 3+int(time.Since(began)/(400*time.Millisecond))+1; n < 2 || n > most {
+		t.Errorf("%d restarts in %v, want 2..%d", n, time.Since(began), most)
+	}
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the plugin to come back", func() bool { return h.PID() != 0 })
+	if r := h.Apply(context.Background(), creates("back"))[0]; r.Outcome != event.OK {
+		t.Errorf("after recovery: %v %v", r.Outcome, r.Err)
+	}
+}
+
+// Run pings the plugin, and restarts one that died while idle.
+func TestRunRestartsAPluginThatDiedIdle(t *testing.T) {
+	o, _ := options(t, nil)
+	o.PingInterval = 100 * time.Millisecond
+	h := start(t, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- h.Run(ctx) }()
+	first := h.PID()
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Run to restart the plugin", func() bool { p := h.PID(); return p != 0 && p != first })
+	if h.Restarts() != 1 {
+		t.Errorf("restarts %d, want 1", h.Restarts())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if r := h.Apply(context.Background(), creates("x"))[0]; r.Outcome != event.OK {
+		t.Errorf("after restart: %v %v", r.Outcome, r.Err)
+	}
+}
+
+// A cancelled ctx (shutdown) gives back what is not acknowledged at once,
+// and restarts nothing.
+func TestApplyReturnsAtOnceWhenCtxEnds(t *testing.T) {
+	o, _ := options(t, map[string]any{"hang": "hang"})
+	h := start(t, o) // Timeout is 30s
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	res := h.Apply(ctx, creates("hang", "later"))
+	for _, r := range res {
+		if r.Outcome != event.Retry {
+			t.Errorf("%v: %v %v, want Retry", r.Event, r.Outcome, r.Err)
+		}
+	}
+	if h.Restarts() != 0 {
+		t.Errorf("restarted %d times on shutdown", h.Restarts())
+	}
+}
+
+// Close ends the process; Apply after it is Retry.
+func TestClose(t *testing.T) {
+	o, _ := options(t, nil)
+	h := start(t, o)
+	pid := h.PID()
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Errorf("process %d still alive after Close", pid)
+	}
+	if r := h.Apply(context.Background(), creates("x"))[0]; r.Outcome != event.Retry {
+		t.Errorf("Apply after Close: %v, want Retry", r.Outcome)
+	}
+}
