@@ -146,7 +146,7 @@ sync{ default.direct, source = %[1]q, target = %[3]q .. "/mirror", delay = 0.05 
 	p.stop(t, syscall.SIGTERM)
 	fl, err := os.ReadFile(filepath.Join(root, "fail.log"))
 	must(t, err)
-	if !strings.Contains(string(fl), `"dies (actions)"`) {
+	if !strings.Contains(string(fl), `"sink":"dies/actions"`) {
 		t.Errorf("the dead sync's events are not in the fail log:\n%s", fl)
 	}
 }

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/luasync/luasync/runtime/config"
 	"github.com/luasync/luasync/runtime/daemon"
 	"github.com/luasync/luasync/runtime/filter"
+	"github.com/luasync/luasync/runtime/pluginhost"
 )
 
 // cmdCheck validates a config and prints what run would do with it.
@@ -40,6 +45,10 @@ func cmdCheck(args []string, stdout, _ io.Writer) error {
 		}
 		for _, a := range vm.Actions(i) {
 			fmt.Fprintf(w, "  action\t%s\n", a)
+		}
+		if err := checkPlugins(w, &cfg.Syncs[i]); err != nil {
+			w.Flush()
+			return usageError{err}
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -135,4 +144,31 @@ func exitCodes(codes map[int]config.ExitAction) string {
 		out = append(out, fmt.Sprintf("%d=%s", code, codes[code]))
 	}
 	return strings.Join(out, " ")
+}
+
+// checkPlugins starts each of the sync's plugins with its config, asks it
+// to validate that (Configure, in check mode: it opens nothing), and stops
+// it; what the plugin finds wrong is reported at the key's line.
+func checkPlugins(w io.Writer, s *config.Sync) error {
+	var errs []error
+	for i := range s.Plugins {
+		p := &s.Plugins[i]
+		o, err := daemon.PluginOptions(s, p, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		info, err := pluginhost.Check(ctx, o)
+		cancel()
+		if err != nil {
+			errs = append(errs, daemon.PluginError(s, p, err))
+			continue
+		}
+		from := "built in"
+		if p.Kind == "plugin" {
+			from = p.Path
+		}
+		fmt.Fprintf(w, "  plugin %s\t%s %s (%s), call timeout %s\n", p.Name, info.Name, info.Version, from, o.Timeout)
+	}
+	return errors.Join(errs...)
 }

@@ -64,6 +64,10 @@ func withDaemon(args []string, verb string, stderr io.Writer,
 	ctx, stop := signalContext(log)
 	defer stop()
 	if err := fn(ctx, d, cfg, log); err != nil {
+		var bad *config.Error
+		if errors.As(err, &bad) {
+			return usageError{err} // a plugin refused its config at start
+		}
 		return fmt.Errorf("%s %s: %w", verb, cfg.File, err)
 	}
 	return nil

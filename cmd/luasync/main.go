@@ -39,15 +39,22 @@ var verbs = []verb{
 	{"sync", "CONFIG", "make every target identical to its source once, then exit (no watching)", cmdSync},
 	{"check", "CONFIG", "validate CONFIG and print the resolved plan; changes nothing", cmdCheck},
 	{"version", "", "print the version", cmdVersion},
+	{"plugin", "list|serve NAME", "list the built-in plugins; serve is how luasync starts one (not run by hand)", cmdPlugin},
 	{"lsyncd", "[ARGS]", "run as lsyncd 2.3 would with the same arguments (luasync lsyncd -help); also the verb when luasync is called lsyncd", cmdLsyncd},
 }
 
 func main() {
 	args := os.Args[1:]
-	if filepath.Base(os.Args[0]) == "lsyncd" { // a symlink or copy named lsyncd: a drop-in
+	if filepath.Base(os.Args[0]) == "lsyncd" && !servingPlugin(args) { // a symlink or copy named lsyncd: a drop-in
 		args = append([]string{"lsyncd"}, args...)
 	}
 	os.Exit(realMain(args, os.Stdout, os.Stderr))
+}
+
+// servingPlugin: luasync starts its built-in plugins as `BINARY plugin
+// serve NAME`, whatever the binary is called (lsyncd too).
+func servingPlugin(args []string) bool {
+	return len(args) >= 2 && args[0] == "plugin" && args[1] == "serve"
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {

@@ -70,7 +70,10 @@ var SyslogFacilities = map[string]int{
 // Sync is one sync{} table: one source, its filters, and one or more sinks.
 type Sync struct {
 	Name string // sync{ name = ... }, or "sync#N" by position
-	Kind string // "direct", "rsync" or "rsyncssh" (default.direct, ...), or "action" (lsyncd's layers 1-3: Lua actions run it)
+	// Kind is "direct", "rsync" or "rsyncssh" (default.direct, ...),
+	// "action" (lsyncd's layers 1-3: Lua actions run it), or "" for a
+	// sync that only feeds plugins.
+	Kind string
 	// Actions: events go through the sync's Lua actions (kind "action",
 	// or a mirror kind with an action, init, collect or full function of
 	// its own, which hands events back to the mirror).
@@ -145,6 +148,10 @@ type Sync struct {
 	// not up, and its rsync targets' ^localhost and ^localport are filled
 	// in per batch. nil: no tunnel. Syncs may share one.
 	Tunnel *Tunnel
+	// Plugins is plugins = { ... }: every plugin fed this sync's events,
+	// each a sink of its own beside the sync's mirror (a sync with plugins
+	// alone has no kind and mirrors nothing).
+	Plugins []Plugin
 
 	// Crontab is lsyncd 2.3's crontab = { ... }: a full sync of every
 	// target whenever one of these specs says (six fields, seconds first,

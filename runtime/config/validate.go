@@ -95,7 +95,9 @@ func (c *Config) validateSettings() []error {
 
 func (c *Config) validateSync(s *Sync) []error {
 	p := &problems{pos: c.posOr(s.Pos), keys: s.KeyPos, table: "sync{}"}
-	validateKind(p, s.Kind)
+	if s.Kind != "" || len(s.Plugins) == 0 {
+		validateKind(p, s.Kind)
+	}
 	if s.Name == "" {
 		p.add("name", "must not be empty")
 	}
@@ -112,6 +114,7 @@ func (c *Config) validateSync(s *Sync) []error {
 		p.add("action", "a mirror with an action function of its own takes one target (it hands each event list to that target); make one sync per target")
 	}
 	validateSyncTunnel(p, s)
+	validatePlugins(p, s)
 	validateTunables(p, s)
 	validatePatterns(p, s)
 	return p.errs
@@ -120,7 +123,7 @@ func (c *Config) validateSync(s *Sync) []error {
 func validateKind(p *problems, kind string) {
 	switch {
 	case kind == "":
-		p.add("", "no sync kind: start the table with default.direct, default.rsync or default.rsyncssh, e.g. sync{ default.direct, source = ..., target = ... }, or give it actions (onCreate = ..., action = function(inlet) ... end)")
+		p.add("", "no sync kind: start the table with default.direct, default.rsync or default.rsyncssh, e.g. sync{ default.direct, source = ..., target = ... }, or give it actions (onCreate = ..., action = function(inlet) ... end) or plugins (plugins = { command{ ... } })")
 	case slices.Contains(knownKinds, kind):
 	default:
 		p.add("", "unknown sync kind %q%s", kind, didYouMean(kind, knownKinds))

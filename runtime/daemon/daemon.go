@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/luasync/luasync/runtime/event"
 	"github.com/luasync/luasync/runtime/faillog"
 	"github.com/luasync/luasync/runtime/luavm"
+	"github.com/luasync/luasync/runtime/sink"
 	"github.com/luasync/luasync/runtime/tunnel"
 )
 
@@ -39,6 +41,12 @@ type Daemon struct {
 	// with its config at the same index of tunnelCfgs.
 	tunnels    []*tunnel.Tunnel
 	tunnelCfgs []*config.Tunnel
+	// running holds when each plugin's running entry was written to the
+	// fail log (plugins.go); guarded by mu.
+	mu      sync.Mutex
+	running map[*sink.Pool]time.Time
+	// recoveries are the plugins' fail log replays (pluginreplay.go).
+	recoveries []*recovery
 }
 
 // New prepares every sync: filters, sinks and pools. Nothing is watched
@@ -49,7 +57,7 @@ func New(cfg *config.Config, vm *luavm.VM, log *slog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, vm: vm, log: log, fails: fails, startup: newStartupCheck()}
+	d := &Daemon{cfg: cfg, vm: vm, log: log, fails: fails, startup: newStartupCheck(), running: map[*sink.Pool]time.Time{}}
 	for i := range cfg.Syncs {
 		s, err := newSyncRun(d, &cfg.Syncs[i])
 		if err != nil {
@@ -96,8 +104,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := d.startPlugins(ctx); err != nil {
+		d.closeAll()
+		return err
+	}
 	if err := d.queueStartupSyncs(); err != nil {
 		d.closeAll()
+		d.closeSinks()
 		return err
 	}
 	// Three lifetimes, stopped in order: watchers (ctx), then pools (they
@@ -109,23 +122,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { vmDone <- d.vm.Run(vmCtx) }()
 	stopTunnels := d.startTunnels(background) // stopped once the pools have drained through them
 	defer stopTunnels()
-	poolCtx, stopPools := context.WithCancel(background)
-	defer stopPools()
-	var (
-		pools  sync.WaitGroup
-		perrMu sync.Mutex
-		perr   error // every pool's, not just the first: each names the events it lost
-	)
-	for _, s := range d.syncs {
-		for _, p := range s.pools {
-			pools.Go(func() {
-				err := p.Run(poolCtx)
-				perrMu.Lock()
-				perr = errors.Join(perr, err)
-				perrMu.Unlock()
-			})
-		}
-	}
+	stopPlugins := d.runPlugins(background) // likewise
+	defer stopPlugins()
+	stopPools := d.runPools(background)
 	watchers, wctx := errgroup.WithContext(ctx)
 	for _, s := range d.syncs {
 		watchers.Go(func() error { return s.run(wctx) })
@@ -133,6 +132,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	watchers.Go(func() error { return d.startup.wait(wctx) })
 	watchers.Go(func() error { return d.cron.Run(wctx) })
 	watchers.Go(func() error { d.compactReplayed(wctx); return nil })
+	watchers.Go(func() error { d.recoverPlugins(wctx); return nil })
 	statusDone := make(chan struct{})
 	if d.cfg.Settings.StatusFile != "" {
 		d.writeStatus()
@@ -142,9 +142,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("luasync running", "syncs", len(d.syncs), "fail_log", d.fails.Path())
 	werr := watchers.Wait() // when ctx is cancelled, or a watcher failed
-	stopPools()
-	pools.Wait()
+	perr := stopPools()
 	stopTunnels()
+	stopPlugins()
 	d.closeSinks()
 	<-statusDone
 	d.writeStatus() // the final counts
@@ -163,18 +163,22 @@ func (d *Daemon) queueStartupSyncs() error {
 		return err
 	}
 	for _, s := range d.syncs {
-		for _, p := range s.pools {
-			n := len(failed[p.Name()])
-			if s.cfg.Kind == "action" {
-				d.queueActionStartup(s, p, failed[p.Name()])
+		for _, t := range s.sinks {
+			entries := failed[t.id]
+			switch t.role {
+			case actionRole:
+				d.queueActionStartup(s, t.pool, entries)
+				continue
+			case pluginRole:
+				d.queuePluginStartup(t, entries)
 				continue
 			}
-			if n > 0 {
+			if len(entries) > 0 {
 				d.log.Warn("fail log has entries from an earlier run; a full sync will cover them",
-					"sink", p.Name(), "entries", n)
+					"sink", t.name, "entries", len(entries))
 			}
-			if s.cfg.Init || n > 0 {
-				p.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
+			if s.cfg.Init || len(entries) > 0 {
+				t.pool.AddReady(event.Event{Op: event.Rescan, Path: "", IsDir: true})
 			}
 		}
 	}
@@ -186,6 +190,7 @@ func (d *Daemon) queueStartupSyncs() error {
 // for each sink it concerns, and is repaired into well-formed entries for
 // them.
 func (d *Daemon) loadFailLog() (map[string][]event.Event, error) {
+	d.renameLegacySinks()
 	entries, damage, err := d.fails.Load()
 	if err != nil {
 		return nil, err
@@ -199,8 +204,8 @@ func (d *Daemon) loadFailLog() (map[string][]event.Event, error) {
 	}
 	var sinks []string
 	for _, s := range d.syncs {
-		for _, p := range s.pools {
-			sinks = append(sinks, p.Name())
+		for _, t := range s.sinks {
+			sinks = append(sinks, t.id)
 		}
 	}
 	for _, dm := range damage {
@@ -217,6 +222,25 @@ func (d *Daemon) loadFailLog() (map[string][]event.Event, error) {
 		d.log.Info("rewrote damaged fail log lines as full-sync requests", "file", d.fails.Path(), "lines", n)
 	}
 	return failed, nil
+}
+
+// renameLegacySinks renames fail log entries that luasync 0.x wrote under
+// a sink's display name to the sink's stable identity.
+func (d *Daemon) renameLegacySinks() {
+	names := map[string]string{}
+	for _, s := range d.syncs {
+		for _, t := range s.sinks {
+			if t.name != t.id {
+				names[t.name] = t.id
+			}
+		}
+	}
+	n, err := d.fails.Rename(names)
+	if err != nil {
+		d.log.Warn("could not rename the fail log's entries to their sinks' new names; they are read under the old ones again at the next start", "err", err)
+	} else if n > 0 {
+		d.log.Info("renamed fail log entries from sinks' display names to their stable names", "file", d.fails.Path(), "entries", n)
+	}
 }
 
 // closeSinks releases what sinks keep between batches (an rsync sink's

@@ -33,6 +33,9 @@ func (d *Daemon) FullSync(ctx context.Context) error {
 			return fmt.Errorf("sync %s: %w", s.cfg.Name, err)
 		}
 		for _, t := range s.sinks {
+			if t.role == pluginRole {
+				continue // a plugin gets changes, not full syncs
+			}
 			g.Go(func() error {
 				if err := d.fullSyncOne(ctx, s, t); err != nil {
 					mu.Lock()
@@ -63,10 +66,10 @@ func (d *Daemon) fullSyncOne(ctx context.Context, s *syncRun, t namedSink) error
 		return fmt.Errorf("full sync %s: %w", t.name, res.Err)
 	}
 	d.log.Info("full sync complete", "sink", t.name, "took", time.Since(begin).Round(time.Millisecond))
-	if s.cfg.Kind == "action" {
+	if t.role == actionRole {
 		return nil // an Init covers none of the actions' failed events (see replay.go)
 	}
-	if _, err := d.fails.Compact(t.name, begin); err != nil {
+	if _, err := d.fails.Compact(t.id, begin); err != nil {
 		d.log.Error("compact fail log", "err", err)
 	}
 	return nil

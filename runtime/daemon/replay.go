@@ -57,7 +57,7 @@ func (d *Daemon) compactReplayed(ctx context.Context) {
 				left = append(left, r)
 				continue
 			}
-			n, err := d.fails.Compact(r.pool.Name(), r.before)
+			n, err := d.fails.Compact(r.pool.ID(), r.before)
 			if err != nil {
 				d.log.Error("compact fail log after replay", "sink", r.pool.Name(), "err", err)
 				continue

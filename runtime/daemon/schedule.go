@@ -70,9 +70,12 @@ func (d *Daemon) newRunner() error {
 				// narrowed full sync absorbs nothing (see replay.go).
 				sc.scope = &event.Scope{}
 			}
-			for _, p := range s.pools {
-				d.planned = append(d.planned, planned{sc, p})
-				jobs = append(jobs, cron.Job{Name: p.Name(), Key: sc.key, Schedule: sc.when, Start: d.startFullSync(p, sc)})
+			for _, t := range s.sinks {
+				if t.role == pluginRole {
+					continue // a plugin gets changes, not full syncs
+				}
+				d.planned = append(d.planned, planned{sc, t.pool})
+				jobs = append(jobs, cron.Job{Name: t.name, Key: sc.key, Schedule: sc.when, Start: d.startFullSync(t.pool, sc)})
 			}
 		}
 	}

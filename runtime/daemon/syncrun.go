@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	"github.com/luasync/luasync/runtime/action"
 	"github.com/luasync/luasync/runtime/config"
@@ -35,16 +36,48 @@ type syncRun struct {
 	// tunnel is the sync's tunnel{}, or nil: its pools wait while it is
 	// not up.
 	tunnel *tunnel.Tunnel
-	pools  []*sink.Pool
-	sinks  []namedSink // the same sinks as pools, for one-shot full syncs
+	pools  []*sink.Pool // every sink's, in the order of sinks
+	sinks  []namedSink
+	// plugins are the sync's plugins{}; started by Run (startPlugins),
+	// which adds their sinks and pools.
+	plugins []*pluginSink
 	// routed counts the watcher's events handed to every pool, for settle.
 	routed counter
 }
 
+// namedSink is one sink of a sync, with its pool.
 type namedSink struct {
-	name string
+	name string // for logs: "www -> rsync://backup:8730/www"
+	// id is the sink's identity in the fail log: the sync's name and the
+	// sink's, stable across restarts ("www/rsync:backup::www").
+	id   string
+	role sinkRole
+	pool *sink.Pool
+	// afterMirror: a plugin fed by the mirror's applied events
+	// (after = "mirror"), not by the watcher.
+	afterMirror bool
+	// retryMax is the sync's retry.max: how long a plugin's events wait
+	// in the fail log before they are replayed to it (pluginreplay.go).
+	retryMax time.Duration
 	sink.Sink
 }
+
+// sinkRole is what a full sync means to a sink, and what becomes of its
+// fail log entries.
+type sinkRole uint8
+
+const (
+	// mirrorRole: a full sync brings the target level, and settles the
+	// sink's fail log entries.
+	mirrorRole sinkRole = iota
+	// actionRole: Lua actions run per event; a full sync (Init) covers
+	// none of their failed events, which are replayed (replay.go).
+	actionRole
+	// pluginRole: a plugin gets the sync's changes and nothing else (no
+	// startup or scheduled full sync); its entries are replayed unless it
+	// says not to (plugins.go).
+	pluginRole
+)
 
 func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 	f, err := filter.New(cfg.FilterOptions())
@@ -57,17 +90,23 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 	if cfg.Tunnel != nil {
 		s.tunnel = d.tunnelFor(cfg.Tunnel)
 	}
-	if cfg.Kind == "action" {
-		s.addPool(cfg.Name+" (actions)", s.actions(nil))
-		return s, nil
+	for i := range cfg.Plugins {
+		s.plugins = append(s.plugins, newPluginSink(s, &cfg.Plugins[i]))
 	}
-	if cfg.Kind == "direct" {
+	switch cfg.Kind {
+	case "":
+		return s, nil // plugins alone
+	case "action":
+		s.addPool(namedSink{name: cfg.Name + " (actions)", id: cfg.Name + "/actions", role: actionRole, Sink: s.actions(nil)})
+		return s, nil
+	case "direct":
 		target, err := direct.New(cfg.Source, cfg.Target, direct.Options{Keep: s.keep.Keeps, Delete: cfg.Delete,
 			FullDelete: cfg.FullDelete, Logger: s.log})
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: %w", cfg.Name, err)
 		}
-		s.addPool(cfg.Name+" -> "+cfg.Target, s.withActions(target))
+		s.addPool(namedSink{name: cfg.Name + " -> " + cfg.Target, id: cfg.Name + "/direct:" + cfg.Target,
+			Sink: s.withActions(target)})
 		return s, nil
 	}
 	for _, raw := range cfg.RsyncTargets() {
@@ -75,7 +114,8 @@ func newSyncRun(d *Daemon, cfg *config.Sync) (*syncRun, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: target %s: %w", cfg.Name, raw, err)
 		}
-		s.addPool(cfg.Name+" -> "+target.String(), s.withActions(target))
+		s.addPool(namedSink{name: cfg.Name + " -> " + target.String(), id: cfg.Name + "/" + cfg.Kind + ":" + raw,
+			Sink: s.withActions(target)})
 	}
 	if len(s.pools) == 0 {
 		return nil, fmt.Errorf("sync %s: kind %q has no target", cfg.Name, cfg.Kind)
@@ -102,17 +142,17 @@ func (s *syncRun) newRsync(raw string) (*rsync.Sink, error) {
 	})
 }
 
-func (s *syncRun) addPool(name string, target sink.Sink) {
-	s.sinks = append(s.sinks, namedSink{name, target})
-	q := queue.New(queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait, BatchFiles: s.cfg.BatchFiles,
-		BatchBytes: s.cfg.BatchBytes, LargeFile: s.cfg.BatchSizeLimit, MaxPending: s.cfg.MaxDelays})
+// poolOptions are the sync's settings for a sink's queue and pool;
+// addPool fills in the sink's own.
+func (s *syncRun) poolOptions() (queue.Options, sink.Options) {
+	q := queue.Options{Delay: s.cfg.Delay, MaxWait: s.cfg.MaxWait, BatchFiles: s.cfg.BatchFiles,
+		BatchBytes: s.cfg.BatchBytes, LargeFile: s.cfg.BatchSizeLimit, MaxPending: s.cfg.MaxDelays}
 	var gate sink.Gate
 	if s.tunnel != nil {
 		gate = s.tunnel
 	}
-	s.pools = append(s.pools, sink.NewPool(target, q, sink.Options{
+	return q, sink.Options{
 		Gate:    gate,
-		Name:    name,
 		Workers: s.cfg.Workers,
 		Window:  s.cfg.BatchInterval,
 		Retry:   sink.Retry{Attempts: s.cfg.Retry.Attempts, Initial: s.cfg.Retry.Initial, Max: s.cfg.Retry.Max},
@@ -121,10 +161,30 @@ func (s *syncRun) addPool(name string, target sink.Sink) {
 		Logger:  s.d.log,
 		Settle:  s.settle,
 		Source:  mirrorSource(s.cfg),
-		Replays: s.cfg.Kind == "action",
+	}
+}
 
-		FullSyncDone: s.d.startup.hook(s.d.cfg.Settings, name),
-	}))
+// addPool gives t a queue and a pool, and adds it to the sync's sinks;
+// adjust, if not nil, changes the sync's settings for this sink.
+func (s *syncRun) addPool(t namedSink, adjust ...func(*queue.Options, *sink.Options)) {
+	qo, po := s.poolOptions()
+	for _, a := range adjust {
+		a(&qo, &po)
+	}
+	po.Name, po.ID = t.name, t.id
+	if t.role != pluginRole {
+		po.FullSyncDone = s.d.startup.hook(s.d.cfg.Settings, t.name)
+	}
+	if t.role == mirrorRole {
+		po.Applied = s.applied
+	}
+	if t.role == actionRole {
+		po.Replays = true
+	}
+	t.pool = sink.NewPool(t.Sink, queue.New(qo), po)
+	t.retryMax = s.cfg.Retry.Max
+	s.sinks = append(s.sinks, t)
+	s.pools = append(s.pools, t.pool)
 }
 
 // settle returns once every change made in the source before the call has
@@ -205,12 +265,37 @@ func (s *syncRun) route(ev event.Event) {
 		// The new name is filtered out: to the target the old name is gone.
 		ev = event.Event{Op: event.Delete, Path: ev.From, IsDir: ev.IsDir}
 	}
-	for _, p := range s.pools {
-		p.Add(ev)
-	}
+	s.add(ev)
 	if ev.Op == event.Move && ev.IsDir && s.keep.lua {
-		for _, p := range s.pools {
-			p.Add(event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true})
+		s.add(event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true})
+	}
+}
+
+// add hands a change the watcher reported to every sink but those that
+// come after the mirror (applied feeds them), which get only a lost
+// track of the whole tree (a root Rescan): the mirror's own root Rescans
+// are startup and scheduled full syncs, which plugins do not get.
+func (s *syncRun) add(ev event.Event) {
+	for _, t := range s.sinks {
+		if !t.afterMirror || (ev.Op == event.Rescan && ev.Path == "") {
+			t.pool.Add(ev)
+		}
+	}
+}
+
+// applied feeds what a mirror target applied to the plugins that come
+// after the mirror; with several targets they get it from each.
+func (s *syncRun) applied(evs []event.Event) {
+	for _, t := range s.sinks {
+		if !t.afterMirror {
+			continue
+		}
+		for _, ev := range evs {
+			if ev.Op == event.Rescan && ev.Path == "" {
+				continue // a full sync: see add
+			}
+			ev.Scope = nil
+			t.pool.Add(ev)
 		}
 	}
 }

@@ -297,3 +297,54 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestRename(t *testing.T) {
+	l, err := Open(filepath.Join(t.TempDir(), "fail.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := l.Append(
+		Entry{Time: at, Sink: "www -> /old", Event: event.Event{Op: event.Modify, Path: "a\xff"}, Attempts: 2, Reason: "r"},
+		Entry{Time: at, Sink: "other", Event: event.Event{Op: event.Delete, Path: "b"}},
+	); err != nil {
+		t.Fatal(err)
+	}
+	n, err := l.Rename(map[string]string{"www -> /old": "www/direct:/old", "absent": "x"})
+	if err != nil || n != 1 {
+		t.Fatalf("Rename = %d, %v; want 1 entry renamed", n, err)
+	}
+	entries, damage, err := l.Load()
+	if err != nil || len(damage) != 0 || len(entries) != 2 {
+		t.Fatalf("Load = %v, %v, %v", entries, damage, err)
+	}
+	want := Entry{Time: at, Sink: "www/direct:/old", Event: event.Event{Op: event.Modify, Path: "a\xff"}, Attempts: 2, Reason: "r"}
+	if entries[0] != want || entries[1].Sink != "other" {
+		t.Errorf("after Rename: %+v, %+v; want %+v first", entries[0], entries[1], want)
+	}
+}
+
+func TestDrop(t *testing.T) {
+	l, err := Open(filepath.Join(t.TempDir(), "fail.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 123456789, time.Local)
+	marker := Entry{Time: at, Sink: "s", Event: event.Event{Op: event.Rescan, IsDir: true}}
+	keep := []Entry{
+		{Time: at.Add(time.Nanosecond), Sink: "s", Event: event.Event{Op: event.Modify, Path: "a"}},
+		{Time: at, Sink: "other", Event: event.Event{Op: event.Rescan, IsDir: true}},
+	}
+	if err := l.Append(append([]Entry{marker}, keep...)...); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Drop("s", at); err != nil || n != 1 {
+		t.Fatalf("Drop = %d, %v; want the marker alone", n, err)
+	}
+	entries, _, err := l.Load()
+	if err != nil || len(entries) != 2 || entries[0].Event.Path != "a" || entries[1].Sink != "other" {
+		t.Fatalf("after Drop: %+v, %v", entries, err)
+	}
+}

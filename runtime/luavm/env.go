@@ -23,6 +23,7 @@ func (ld *loader) install(L *lua.LState) {
 	ld.installActions(L, ld.installLayers(L))
 	L.SetGlobal("sync", L.NewFunction(ld.syncCall))
 	ld.installTunnel(L)
+	ld.installPlugins(L)
 	ld.installSettings(L)
 	logFn := L.NewFunction(ld.logCall)
 	lsyncd := L.NewTable()

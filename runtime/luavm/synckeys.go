@@ -37,6 +37,7 @@ var syncKeys = map[string]syncKeyParser{
 	"crontab":       crontabKey,
 	"fullsync":      fullsyncKey,
 	"tunnel":        tunnelKey,
+	"plugins":       pluginsKey,
 	"rsync":         forKinds(rsyncKey, "rsync", "rsyncssh"),
 	"ssh":           forKinds(sshKey, "rsync", "rsyncssh"),
 	"targets":       forKinds(listKey(func(s *config.Sync, v []string) { s.Targets = v }), "rsync"),

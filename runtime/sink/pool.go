@@ -15,8 +15,11 @@ import (
 
 // Options configures a Pool.
 type Options struct {
-	Name    string // for logs and the fail log, e.g. "www->/srv/mirror"
-	Workers int    // batches applied at once; < 1 means 1
+	Name string // for logs, e.g. "www -> rsync://backup:8730/www"
+	// ID is the sink's identity in the fail log, stable across restarts
+	// and port changes ("www/rsync:backup::www"); "" uses Name.
+	ID      string
+	Workers int // batches applied at once; < 1 means 1
 	// Window is the shortest time between the starts of two batches
 	// while the last one was not full: what changes meanwhile waits and
 	// goes in one batch. After a quiet Window, a change goes at once.
@@ -55,6 +58,10 @@ type Options struct {
 	// compacts the fail log; the daemon replays the sink's entries at
 	// startup instead.
 	Replays bool
+	// Applied, when set, is told the events of each batch that the sink
+	// applied (OK), after the batch: a sink that must come after this one
+	// (a CDN purge after the origin has the file) is fed from here.
+	Applied func(evs []event.Event)
 	// FullSyncDone, when set, is told how each full sync of the whole tree
 	// ended (OK, Retry or Fail, and why): the daemon ends a run whose
 	// startup sync failed when insist is off.
@@ -130,14 +137,20 @@ func NewPool(s Sink, q Queue, opts Options) *Pool {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.ID == "" {
+		opts.ID = opts.Name
+	}
 	p := &Pool{opts: opts, sink: s, q: q, log: opts.Logger.With("sink", opts.Name),
 		wake: make(chan struct{}, 1), done: make(chan struct{}, opts.Workers), land: make(chan struct{}, 1)}
 	p.prep, _ = s.(Preparer)
 	return p
 }
 
-// Name is the pool's name.
+// Name is the pool's name, for logs.
 func (p *Pool) Name() string { return p.opts.Name }
+
+// ID is the pool's identity in the fail log.
+func (p *Pool) ID() string { return p.opts.ID }
 
 // Add queues an event. It never blocks on the sink.
 func (p *Pool) Add(ev event.Event) { p.add(ev, false) }
@@ -374,7 +387,7 @@ func (p *Pool) writeEvents(evs []event.Event, reason string) {
 	now := p.opts.Clock.Now()
 	entries := make([]faillog.Entry, len(evs))
 	for i, ev := range evs {
-		entries[i] = faillog.Entry{Time: now, Sink: p.opts.Name, Event: ev, Reason: reason}
+		entries[i] = faillog.Entry{Time: now, Sink: p.opts.ID, Event: ev, Reason: reason}
 	}
 	p.writeFailed(entries)
 }

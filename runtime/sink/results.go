@@ -77,6 +77,23 @@ func (p *Pool) finish(j job, results []event.Result) {
 	for _, done := range told {
 		done(*full, j.started, now.Sub(j.started))
 	}
+	p.tellApplied(results)
+}
+
+// tellApplied hands Options.Applied what the batch applied.
+func (p *Pool) tellApplied(results []event.Result) {
+	if p.opts.Applied == nil {
+		return
+	}
+	var ok []event.Event
+	for _, r := range results {
+		if r.Outcome == event.OK {
+			ok = append(ok, r.Event)
+		}
+	}
+	if len(ok) > 0 {
+		p.opts.Applied(ok)
+	}
 }
 
 // reportFullSyncs tells Options.FullSyncDone how full syncs of the whole
@@ -129,7 +146,7 @@ func (p *Pool) entry(r event.Result, attempts int, now time.Time) faillog.Entry 
 		reason = r.Err.Error()
 	}
 	p.log.Error("giving up; writing to the fail log", "event", r.Event.String(), "attempts", attempts, "err", r.Err)
-	return faillog.Entry{Time: now, Sink: p.opts.Name, Event: r.Event, Attempts: attempts, Reason: reason}
+	return faillog.Entry{Time: now, Sink: p.opts.ID, Event: r.Event, Attempts: attempts, Reason: reason}
 }
 
 // writeFailed appends entries to the fail log. If that fails the events go
@@ -172,7 +189,7 @@ func countEvents(n int) string {
 // compact drops fail log entries that a successful full sync has covered.
 func (p *Pool) compact(j job) {
 	p.log.Info("full sync complete", "took", p.opts.Clock.Now().Sub(j.started).Round(time.Millisecond))
-	n, err := p.opts.FailLog.Compact(p.opts.Name, j.started)
+	n, err := p.opts.FailLog.Compact(p.opts.ID, j.started)
 	if err != nil {
 		p.log.Error("compact fail log", "err", err)
 		return

@@ -1,0 +1,490 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/luasync/luasync/runtime/rsync/rsynctest"
+)
+
+// testPlugin is package pluginhost's test plugin (a real third-party
+// plugin: it imports only plugins/sdk), built once. Its config says where
+// it records each event, and how to misbehave; see its doc comment.
+var testPlugin = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "luasync-testplugin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "testplugin")
+	out, err := exec.Command("go", "build", "-o", bin, "../../runtime/pluginhost/testdata/testplugin").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build the test plugin: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func testPluginPath(t *testing.T) string {
+	t.Helper()
+	bin, err := testPlugin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// pluginEvent is a line of the test plugin's event log.
+type pluginEvent struct {
+	pid      int
+	op, path string
+}
+
+// pluginEvents reads the test plugin's event log (pid, op, quoted path,
+// quoted from, a line each).
+func pluginEvents(t *testing.T, log string) []pluginEvent {
+	t.Helper()
+	b, err := os.ReadFile(log)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	must(t, err)
+	var out []pluginEvent
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.SplitN(line, " ", 3)
+		if len(f) != 3 {
+			t.Fatalf("test plugin log line %q", line)
+		}
+		pid, _ := strconv.Atoi(f[0])
+		quoted, _, _ := strings.Cut(f[2], `" "`)
+		path, err := strconv.Unquote(quoted + `"`)
+		if err != nil {
+			t.Fatalf("test plugin log line %q: %v", line, err)
+		}
+		out = append(out, pluginEvent{pid: pid, op: f[1], path: path})
+	}
+	return out
+}
+
+// seenAll reports whether the plugin got an event for every name (or a
+// full-tree event, which covers them), and which are missing.
+func seenAll(t *testing.T, log string, names []string) (bool, string) {
+	seen := map[string]bool{}
+	full := false
+	for _, e := range pluginEvents(t, log) {
+		seen[e.path] = true
+		full = full || (e.op == "full" && e.path == "")
+	}
+	var missing []string
+	for _, n := range names {
+		if !seen[n] && !full {
+			missing = append(missing, n)
+		}
+	}
+	return len(missing) == 0, fmt.Sprintf("%d of %d missing, e.g. %q", len(missing), len(names), head(missing, 5))
+}
+
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%04d", prefix, i)
+	}
+	return out
+}
+
+// A command plugin runs its script once per change with the file's
+// absolute path as one argument, whatever the name holds, beside the
+// sync's mirror; no name reaches a shell.
+func TestCommandPluginOddNames(t *testing.T) {
+	root := t.TempDir()
+	src, dst := filepath.Join(root, "src"), filepath.Join(root, "dst")
+	must(t, os.Mkdir(src, 0o755))
+	out := filepath.Join(root, "argv")
+	script := filepath.Join(root, "hook.sh")
+	writeFile(t, script, "#!/bin/sh\nprintf '%s|%s\\0' \"$LUASYNC_OP\" \"$1\" >> "+strconv.Quote(out)+"\n")
+	must(t, os.Chmod(script, 0o755))
+	cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { default.direct, source = %q, target = %q, delay = 0.05,
+       plugins = { command{ prefix = { %q } } } }
+`, filepath.Join(root, "fail.log"), src, dst, script))
+	p := startRunning(t, cfg)
+	for _, n := range oddNames {
+		writeFile(t, filepath.Join(src, n), "x")
+	}
+	waitIdentical(t, src, dst)
+	waitFor(t, "the hook to run for every name", func() (bool, string) {
+		b, _ := os.ReadFile(out)
+		got := map[string]bool{}
+		for _, rec := range strings.Split(string(b), "\x00") {
+			if op, path, ok := strings.Cut(rec, "|"); ok && (op == "create" || op == "modify") {
+				got[path] = true
+			}
+		}
+		var missing []string
+		for _, n := range oddNames {
+			if !got[filepath.Join(src, n)] {
+				missing = append(missing, n)
+			}
+		}
+		return len(missing) == 0, fmt.Sprintf("missing %q; recorded %q", missing, b)
+	})
+	noPwned(t, src, dst, root)
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "fail.log")); len(strings.TrimSpace(string(b))) != 0 {
+		t.Errorf("fail log after a clean stop:\n%s", b)
+	}
+}
+
+// listener is a TCP listener for the socket plugin that records every
+// JSON line it reads, and can go down and come back on the same port.
+type listener struct {
+	t    *testing.T
+	addr string
+	mu   sync.Mutex
+	ln   net.Listener
+	got  []map[string]any
+}
+
+func newListener(t *testing.T) *listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	l := &listener{t: t, addr: ln.Addr().String()}
+	l.serve(ln)
+	t.Cleanup(l.down)
+	return l
+}
+
+func (l *listener) serve(ln net.Listener) {
+	l.mu.Lock()
+	l.ln = ln
+	l.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					var m map[string]any
+					if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+						l.t.Errorf("socket plugin sent %q: %v", sc.Text(), err)
+						return
+					}
+					l.mu.Lock()
+					l.got = append(l.got, m)
+					l.mu.Unlock()
+				}
+			}()
+		}
+	}()
+}
+
+// down closes the listener and every connection it accepted.
+func (l *listener) down() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ln != nil {
+		l.ln.Close()
+		l.ln = nil
+	}
+}
+
+// up listens again on the same address.
+func (l *listener) up() {
+	ln, err := net.Listen("tcp", l.addr)
+	must(l.t, err)
+	l.serve(ln)
+}
+
+func (l *listener) paths() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, m := range l.got {
+		if p, ok := m["path"].(string); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// One sync, three sinks: an rsync daemon target, the socket plugin and a
+// third-party plugin. The socket plugin's listener is down for 20 s; that
+// holds back neither the target nor the other plugin, and once it is back
+// it gets every change, and then new ones in order.
+func TestPluginDownHoldsBackNoOtherSink(t *testing.T) {
+	target := rsynctest.StartDaemon(t, rsynctest.DaemonOptions{})
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	must(t, os.Mkdir(src, 0o755))
+	events := filepath.Join(root, "events")
+	l := newListener(t)
+	l.down()
+	downAt := time.Now()
+	cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password_file = %q },
+       delay = 0.05, retry = { attempts = 3, initial = 0.2, max = 1 },
+       plugins = { socket{ address = %q }, plugin{ path = %q, config = { log = %q } } } }
+`, filepath.Join(root, "fail.log"), src, target.Target(""), target.PasswordFile, l.addr, testPluginPath(t), events))
+	p := startRunning(t, cfg)
+	first := numbered("a", 50)
+	for _, n := range first {
+		writeFile(t, filepath.Join(src, n), n)
+	}
+	waitIdentical(t, src, target.Dir)
+	waitFor(t, "the other plugin to get every change", func() (bool, string) { return seenAll(t, events, first) })
+	if time.Since(downAt) > 20*time.Second {
+		t.Logf("the machine is slow: the target and the plugin took %v (the listener was down all along)", time.Since(downAt))
+	}
+	time.Sleep(time.Until(downAt.Add(20 * time.Second)))
+	l.up()
+	second := numbered("b", 30)
+	for _, n := range second {
+		writeFile(t, filepath.Join(src, n), n)
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitFor(t, "the socket listener to get every change", func() (bool, string) {
+		got := map[string]bool{}
+		for _, p := range l.paths() {
+			got[p] = true
+		}
+		var missing []string
+		for _, n := range append(first, second...) {
+			if !got[n] {
+				missing = append(missing, n)
+			}
+		}
+		return len(missing) == 0, fmt.Sprintf("missing %d: %q", len(missing), head(missing, 5))
+	})
+	// With the listener up and connected, changes arrive in the order
+	// they were made. (Across an outage they need not: what is retried
+	// may come after what was made later; each path's own changes stay in
+	// order, since the queue merges them.)
+	third := numbered("c", 30)
+	for _, n := range third {
+		writeFile(t, filepath.Join(src, n), n)
+		time.Sleep(5 * time.Millisecond)
+	}
+	var order []string
+	waitFor(t, "the listener to get the changes made while it was up", func() (bool, string) {
+		order = order[:0]
+		for _, p := range l.paths() {
+			if strings.HasPrefix(p, "c") {
+				order = append(order, p)
+			}
+		}
+		return len(order) >= len(third), fmt.Sprintf("%q", order)
+	})
+	for i := 1; i < len(order); i++ {
+		if order[i] < order[i-1] {
+			t.Errorf("changes made in order arrived out of order: %q", order)
+			break
+		}
+	}
+	waitIdentical(t, src, target.Dir)
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// A plugin killed with SIGKILL in the middle of a burst is restarted, and
+// every change still reaches it at least once.
+func TestPluginKilledMidBurst(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	must(t, os.Mkdir(src, 0o755))
+	events := filepath.Join(root, "events")
+	cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { source = %q, delay = 0.02, batchFiles = 20,
+       plugins = { plugin{ path = %q, config = { log = %q, delay = 0.05 } } } }
+`, filepath.Join(root, "fail.log"), src, testPluginPath(t), events))
+	p := startRunning(t, cfg)
+	names := numbered("f", 400)
+	killed := 0
+	for i, n := range names {
+		writeFile(t, filepath.Join(src, n), n)
+		if i == 200 {
+			waitFor(t, "the plugin to handle something", func() (bool, string) {
+				return len(pluginEvents(t, events)) > 0, p.out.String()
+			})
+			killed = pluginEvents(t, events)[0].pid
+			must(t, syscall.Kill(killed, syscall.SIGKILL))
+		}
+	}
+	waitFor(t, "every change to reach the plugin", func() (bool, string) { return seenAll(t, events, names) })
+	restarted := false
+	for _, e := range pluginEvents(t, events) {
+		restarted = restarted || e.pid != killed
+	}
+	if !restarted {
+		t.Errorf("no event was handled by a new plugin process after %d was killed", killed)
+	}
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// A plugin that hangs is killed after its call timeout and restarted; the
+// batch it held is sent again.
+func TestPluginHangIsKilled(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	must(t, os.Mkdir(src, 0o755))
+	events := filepath.Join(root, "events")
+	cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { source = %q, delay = 0.02,
+       plugins = { plugin{ path = %q, callTimeout = 2,
+                           config = { log = %q, hang = "hang", hang_once = %q } } } }
+`, filepath.Join(root, "fail.log"), src, testPluginPath(t), events, filepath.Join(root, "hung")))
+	p := startRunning(t, cfg)
+	names := []string{"before", "hang", "after"}
+	for _, n := range names {
+		writeFile(t, filepath.Join(src, n), n)
+	}
+	waitFor(t, "every change to reach the plugin past its hang", func() (bool, string) { return seenAll(t, events, names) })
+	if _, err := os.Stat(filepath.Join(root, "hung")); err != nil {
+		t.Fatalf("the plugin never hung: %v", err)
+	}
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// luasync killed with SIGKILL in the middle of a burst, and started
+// again: every change still reaches the plugin at least once, if only as
+// the full-tree event that a plugin gets after luasync did not stop
+// cleanly.
+func TestLuasyncKilledMidBurst(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	must(t, os.Mkdir(src, 0o755))
+	events := filepath.Join(root, "events")
+	failLog := filepath.Join(root, "fail.log")
+	cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { source = %q, delay = 0.02, batchFiles = 10,
+       plugins = { plugin{ path = %q, config = { log = %q, delay = 0.1 } } } }
+`, failLog, src, testPluginPath(t), events))
+	p := startRunning(t, cfg)
+	names := numbered("f", 300)
+	for _, n := range names {
+		writeFile(t, filepath.Join(src, n), n)
+	}
+	waitFor(t, "the plugin to handle something", func() (bool, string) {
+		return len(pluginEvents(t, events)) > 0, p.out.String()
+	})
+	must(t, p.cmd.Process.Kill())
+	<-p.done
+	pid := pluginEvents(t, events)[0].pid
+	syscall.Kill(pid, syscall.SIGKILL) // an orphan would go on handling the old queue; it has none
+	if ok, _ := seenAll(t, events, names); ok {
+		t.Fatal("every change reached the plugin before luasync was killed: the test proves nothing; make the plugin slower")
+	}
+	p = startRunning(t, cfg)
+	waitFor(t, "every change to reach the plugin after the restart", func() (bool, string) { return seenAll(t, events, names) })
+	waitFor(t, "the replayed entries to leave the fail log", func() (bool, string) {
+		return strings.Contains(p.out.String(), "replayed fail log events settled"), p.out.String()
+	})
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(failLog); len(strings.TrimSpace(string(b))) != 0 {
+		t.Errorf("fail log after a clean stop:\n%s", b)
+	}
+}
+
+// A plugin that cannot be started, or that refuses its config, is a
+// config error at check and at start: exit 2, with the file, line and key.
+func TestPluginConfigErrors(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	must(t, os.Mkdir(src, 0o755))
+	notPlugin := filepath.Join(root, "not-a-plugin")
+	writeFile(t, notPlugin, "#!/bin/sh\necho hello\n")
+	must(t, os.Chmod(notPlugin, 0o755))
+	for _, tt := range []struct{ name, plugin, want string }{
+		{"missing binary", `plugin{ path = "` + root + `/absent" }`, `luasync.lua:4: plugin{} key "path": ` + root + `/absent: no such file or directory`},
+		{"not a plugin", `plugin{ path = "` + notPlugin + `" }`, `luasync.lua:4: plugin{}: sync www, plugin not-a-plugin:`},
+		{"unknown key", "command{ prefix = \"/bin/true\",\n prefx = 1 }", `luasync.lua:5: command{} (plugin command) key "prefx": unknown key`},
+		{"third-party config", `plugin{ path = "` + testPluginPath(t) + `", config = { delay = "soon" } }`,
+			`luasync.lua:4: plugin{} (plugin testplugin) key "config.delay"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { failLog = %q }
+sync { name = "www", source = %q, plugins = {
+       %s } }
+`, filepath.Join(root, "fail.log"), src, tt.plugin))
+			for _, verb := range []string{"check", "run"} {
+				out, err := exec.Command(binary, verb, cfg).CombinedOutput()
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				}
+				if code != 2 || !strings.Contains(string(out), tt.want) {
+					t.Errorf("%s: exit %d, output:\n%s\nwant exit 2 and %s", verb, code, out, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// A plugin with after = "mirror" gets a change only once the target has
+// it: while the rsync daemon is down, the hook does not run; once it is
+// back, the hook finds the file there.
+func TestPluginAfterMirror(t *testing.T) {
+	target := rsynctest.StartDaemon(t, rsynctest.DaemonOptions{})
+	target.Stop()
+	root := t.TempDir()
+	src := filepath.Join(root, "src")
+	must(t, os.Mkdir(src, 0o755))
+	out := filepath.Join(root, "seen")
+	script := filepath.Join(root, "hook.sh")
+	writeFile(t, script, fmt.Sprintf("#!/bin/sh\nif cmp -s \"$1\" %q/\"$LUASYNC_PATH\"; then echo \"ok $LUASYNC_PATH\"; else echo \"early $LUASYNC_PATH\"; fi >> %q\n",
+		target.Dir, out))
+	must(t, os.Chmod(script, 0o755))
+	cfg := writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password_file = %q },
+       init = false, delay = 0.05, retry = { attempts = 100, initial = 0.2, max = 0.5 },
+       plugins = { command{ prefix = { %q }, after = "mirror" } } }
+`, filepath.Join(root, "fail.log"), src, target.Target(""), target.PasswordFile, script))
+	p := startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "page.html"), "new")
+	waitFor(t, "the target to refuse a batch", func() (bool, string) {
+		return strings.Contains(p.out.String(), "will retry"), p.out.String()
+	})
+	time.Sleep(time.Second)
+	if b, _ := os.ReadFile(out); len(b) != 0 {
+		t.Fatalf("the hook ran while the target did not have the change: %q", b)
+	}
+	target.Start()
+	waitFor(t, "the hook, after the target", func() (bool, string) {
+		b, _ := os.ReadFile(out)
+		return strings.TrimSpace(string(b)) == "ok page.html", string(b)
+	})
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
