@@ -62,6 +62,7 @@ func spawn(ctx context.Context, o Options, log *slog.Logger, check bool) (*proc,
 	// Ours first, then Env, so that Env wins (exec keeps the last of a
 	// duplicate); go-plugin adds its cookie after both.
 	cmd.Env = append(os.Environ(), o.Env...)
+	ownGroup(cmd)
 	stderr := &tail{}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -227,12 +228,19 @@ func label(o Options, path string) string {
 }
 
 // stop ends the process the gentle way (go-plugin's Kill: close the
-// connection, wait two seconds, then kill).
-func (p *proc) stop() { p.once.Do(p.client.Kill) }
+// connection, wait two seconds, then kill), and then what it left behind
+// in its process group.
+func (p *proc) stop() {
+	p.once.Do(func() {
+		p.client.Kill()
+		killGroup(p.pid)
+	})
+}
 
-// kill ends a process that hangs or is gone at once.
+// kill ends a process that hangs or is gone at once, with its group.
 func (p *proc) kill() {
 	p.once.Do(func() {
+		killGroup(p.pid)
 		if p.cmd.Process != nil {
 			_ = p.cmd.Process.Kill()
 		}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package pluginhost
 
 import (
@@ -5,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,7 +82,9 @@ func TestKilledPluginIsRestartedAndEventsRedelivered(t *testing.T) {
 func TestHungPluginIsKilledAndEventsRedelivered(t *testing.T) {
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "handled")
-	o, _ := options(t, map[string]any{"log": logFile, "hang": "hang", "hang_once": filepath.Join(dir, "hung")})
+	child := filepath.Join(dir, "child")
+	o, _ := options(t, map[string]any{"log": logFile, "hang": "hang", "hang_once": filepath.Join(dir, "hung"),
+		"hang_child": child})
 	o.Timeout = 2 * time.Second
 	h := start(t, o)
 	first := h.PID()
@@ -95,6 +100,14 @@ func TestHungPluginIsKilledAndEventsRedelivered(t *testing.T) {
 	if err := syscall.Kill(first, 0); err == nil {
 		t.Errorf("the hung process %d is still alive", first)
 	}
+	data, err := os.ReadFile(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	childPID, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	// The child is reaped by init once killed; until then it is a zombie
+	// that signal 0 still finds, so poll.
+	eventually(t, "the hung plugin's child to be killed", func() bool { return !alive(childPID) })
 	var got []string
 	for _, g := range readHandled(t, logFile) {
 		got = append(got, fmt.Sprintf("%s@%v", g.path, g.pid == first))
@@ -225,4 +238,16 @@ func TestClose(t *testing.T) {
 	if r := h.Apply(context.Background(), creates("x"))[0]; r.Outcome != event.Retry {
 		t.Errorf("Apply after Close: %v, want Retry", r.Outcome)
 	}
+}
+
+// alive reports whether pid is a live process (not gone, not a zombie).
+func alive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false // gone (this reads Linux's /proc)
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
