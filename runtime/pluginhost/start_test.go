@@ -144,8 +144,11 @@ func TestPluginLogsReachTheHostLog(t *testing.T) {
 	start(t, o)
 	var lines []string
 	eventually(t, "the plugin's lines in the log", func() bool {
+		// The two lines take different ways (stderr, and go-plugin's
+		// stdio stream) and may come in either order.
 		lines = strings.Split(logs.String(), "\n")
-		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "testplugin raw stderr line") })
+		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "testplugin raw stderr line") }) &&
+			slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "testplugin configured") })
 	})
 	for _, want := range []struct{ msg, level string }{
 		{`"msg":"testplugin configured"`, `"level":"WARN"`},
