@@ -120,7 +120,7 @@ func (p *proc) configure(ctx context.Context, o Options, check bool) error {
 // resolve finds Command[0] and checks that it is an executable file.
 func resolve(o Options) (string, error) {
 	if len(o.Command) == 0 || o.Command[0] == "" {
-		return "", fmt.Errorf("start plugin %s: no command", o.Name)
+		return "", fmt.Errorf("start plugin %q: no command", o.Name)
 	}
 	path := o.Command[0]
 	if !strings.Contains(path, "/") {
@@ -232,10 +232,25 @@ func label(o Options, path string) string {
 // in its process group.
 func (p *proc) stop() {
 	p.once.Do(func() {
-		p.client.Kill()
+		done := make(chan struct{})
+		go func() { p.client.Kill(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(stopGrace):
+			// go-plugin's Kill waits for the plugin to answer a shutdown
+			// call first: a stopped (SIGSTOP) plugin never does.
+			killGroup(p.pid)
+			if p.cmd.Process != nil {
+				_ = p.cmd.Process.Kill()
+			}
+			<-done
+		}
 		killGroup(p.pid)
 	})
 }
+
+// stopGrace is how long stop lets go-plugin's Kill take before it kills.
+const stopGrace = 5 * time.Second
 
 // kill ends a process that hangs or is gone at once, with its group.
 func (p *proc) kill() {
@@ -270,5 +285,5 @@ func (p *proc) ping(ctx context.Context) error {
 	return err
 }
 
-// callTimeout bounds a Ping.
+// pingTimeout bounds a ping.
 const pingTimeout = 10 * time.Second

@@ -92,6 +92,7 @@ func TestStartWithPin(t *testing.T) {
 	o, _ := options(t, nil)
 	o.SHA256 = strings.ToUpper(fileSum(testPlugin))
 	o.Command = []string{testPlugin, "$(touch pwned)", "--flag"}
+	o.MTLS = false // as a plugin in another language may need
 	h := start(t, o)
 	if h.Info().Name != "testplugin" || h.PID() == 0 {
 		t.Errorf("info %+v, pid %d", h.Info(), h.PID())

@@ -240,6 +240,30 @@ func TestApplyReturnsAtOnceWhenCtxEnds(t *testing.T) {
 	}
 }
 
+// Close ends even a process that is stopped and answers nothing.
+func TestCloseStoppedPlugin(t *testing.T) {
+	o, _ := options(t, nil)
+	h := start(t, o)
+	pid := h.PID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error)
+	go func() { closed <- h.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("Close hangs on a stopped plugin")
+	}
+	if alive(pid) {
+		t.Errorf("process %d alive after Close", pid)
+	}
+}
+
 // Close ends the process; Apply after it is Retry.
 func TestClose(t *testing.T) {
 	o, _ := options(t, nil)
