@@ -227,16 +227,21 @@ func TestRunRestartsAPluginThatDiedIdle(t *testing.T) {
 func TestApplyReturnsAtOnceWhenCtxEnds(t *testing.T) {
 	o, _ := options(t, map[string]any{"hang": "hang"})
 	h := start(t, o) // Timeout is 30s
-	ctx, cancel := context.WithCancel(context.Background())
+	cancelled, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	res := h.Apply(ctx, creates("hang", "later"))
-	for _, r := range res {
-		if r.Outcome != event.Retry {
-			t.Errorf("%v: %v %v, want Retry", r.Event, r.Outcome, r.Err)
+	// A deadline of the caller's, shorter than Timeout, is no hang either.
+	deadline, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel2()
+	for _, ctx := range []context.Context{cancelled, deadline} {
+		res := h.Apply(ctx, creates("hang", "later"))
+		for _, r := range res {
+			if r.Outcome != event.Retry {
+				t.Errorf("%v: %v %v, want Retry", r.Event, r.Outcome, r.Err)
+			}
 		}
-	}
-	if h.Restarts() != 0 {
-		t.Errorf("restarted %d times on shutdown", h.Restarts())
+		if h.Restarts() != 0 || h.PID() == 0 {
+			t.Errorf("restarted %d times on the caller's ctx", h.Restarts())
+		}
 	}
 }
 
