@@ -126,8 +126,16 @@ var errHung = errors.New("plugin hangs")
 func (h *Host) call(ctx context.Context, p *proc, evs []sdk.Event) ([]sdk.Result, error) {
 	cctx, cancel := context.WithTimeout(ctx, h.o.Timeout)
 	defer cancel()
+	d, _ := cctx.Deadline()
+	ours := true // Timeout, not ctx, sets the call's deadline
+	if outer, ok := ctx.Deadline(); ok && !outer.After(d) {
+		ours = false
+	}
 	res, err := p.rpc.Handle(cctx, evs)
-	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+	// The plugin's side may time the call out a moment before ours does
+	// (it gets the deadline as a timeout), so its DeadlineExceeded counts.
+	timedOut := errors.Is(cctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded
+	if err != nil && ours && ctx.Err() == nil && timedOut {
 		return nil, fmt.Errorf("%w: no answer within %s (pid %d): %w", errHung, h.o.Timeout, p.pid, err)
 	}
 	return res, err

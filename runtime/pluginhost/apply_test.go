@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,5 +172,19 @@ func TestApplyRespectsMaxInFlight(t *testing.T) {
 	}
 	if len(got) != 8 || most != 2 {
 		t.Errorf("%d calls, at most %d at once; want 8 calls, 2 at once", len(got), most)
+	}
+}
+
+// An op no watcher produces is Fail, and never reaches the plugin.
+func TestApplyFailsUnknownOps(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "handled")
+	o, _ := options(t, map[string]any{"log": logFile})
+	h := start(t, o)
+	res := h.Apply(context.Background(), event.Batch{{Op: event.Op(99), Path: "odd"}, {Op: event.Create, Path: "fine"}})
+	if res[0].Outcome != event.Fail || !errors.Is(res[0].Err, event.ErrUnknownOp) || res[1].Outcome != event.OK {
+		t.Errorf("got %v %v, %v %v", res[0].Outcome, res[0].Err, res[1].Outcome, res[1].Err)
+	}
+	if got := readHandled(t, logFile); len(got) != 1 || got[0].path != "fine" {
+		t.Errorf("plugin got %+v", got)
 	}
 }

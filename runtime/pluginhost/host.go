@@ -157,7 +157,10 @@ func (h *Host) Run(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 		err := p.ping(pctx)
 		cancel()
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err == nil:
+			h.worked(p)
+		case ctx.Err() == nil:
 			h.broken(p, fmt.Errorf("ping: %w", err))
 		}
 	}

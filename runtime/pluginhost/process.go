@@ -62,6 +62,7 @@ func spawn(ctx context.Context, o Options, log *slog.Logger, check bool) (*proc,
 	// Ours first, then Env, so that Env wins (exec keeps the last of a
 	// duplicate); go-plugin adds its cookie after both.
 	cmd.Env = append(os.Environ(), o.Env...)
+	ownGroup(cmd)
 	stderr := &tail{}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -119,7 +120,7 @@ func (p *proc) configure(ctx context.Context, o Options, check bool) error {
 // resolve finds Command[0] and checks that it is an executable file.
 func resolve(o Options) (string, error) {
 	if len(o.Command) == 0 || o.Command[0] == "" {
-		return "", fmt.Errorf("start plugin %s: no command", o.Name)
+		return "", fmt.Errorf("start plugin %q: no command", o.Name)
 	}
 	path := o.Command[0]
 	if !strings.Contains(path, "/") {
@@ -227,12 +228,34 @@ func label(o Options, path string) string {
 }
 
 // stop ends the process the gentle way (go-plugin's Kill: close the
-// connection, wait two seconds, then kill).
-func (p *proc) stop() { p.once.Do(p.client.Kill) }
+// connection, wait two seconds, then kill), and then what it left behind
+// in its process group.
+func (p *proc) stop() {
+	p.once.Do(func() {
+		done := make(chan struct{})
+		go func() { p.client.Kill(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(stopGrace):
+			// go-plugin's Kill waits for the plugin to answer a shutdown
+			// call first: a stopped (SIGSTOP) plugin never does.
+			killGroup(p.pid)
+			if p.cmd.Process != nil {
+				_ = p.cmd.Process.Kill()
+			}
+			<-done
+		}
+		killGroup(p.pid)
+	})
+}
 
-// kill ends a process that hangs or is gone at once.
+// stopGrace is how long stop lets go-plugin's Kill take before it kills.
+const stopGrace = 5 * time.Second
+
+// kill ends a process that hangs or is gone at once, with its group.
 func (p *proc) kill() {
 	p.once.Do(func() {
+		killGroup(p.pid)
 		if p.cmd.Process != nil {
 			_ = p.cmd.Process.Kill()
 		}
@@ -262,5 +285,5 @@ func (p *proc) ping(ctx context.Context) error {
 	return err
 }
 
-// callTimeout bounds a Ping.
+// pingTimeout bounds a ping.
 const pingTimeout = 10 * time.Second

@@ -92,6 +92,7 @@ func TestStartWithPin(t *testing.T) {
 	o, _ := options(t, nil)
 	o.SHA256 = strings.ToUpper(fileSum(testPlugin))
 	o.Command = []string{testPlugin, "$(touch pwned)", "--flag"}
+	o.MTLS = false // as a plugin in another language may need
 	h := start(t, o)
 	if h.Info().Name != "testplugin" || h.PID() == 0 {
 		t.Errorf("info %+v, pid %d", h.Info(), h.PID())
@@ -144,8 +145,11 @@ func TestPluginLogsReachTheHostLog(t *testing.T) {
 	start(t, o)
 	var lines []string
 	eventually(t, "the plugin's lines in the log", func() bool {
+		// The two lines take different ways (stderr, and go-plugin's
+		// stdio stream) and may come in either order.
 		lines = strings.Split(logs.String(), "\n")
-		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "testplugin raw stderr line") })
+		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "testplugin raw stderr line") }) &&
+			slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "testplugin configured") })
 	})
 	for _, want := range []struct{ msg, level string }{
 		{`"msg":"testplugin configured"`, `"level":"WARN"`},

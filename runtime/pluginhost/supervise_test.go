@@ -1,12 +1,17 @@
+//go:build unix
+
 package pluginhost
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,24 +28,38 @@ func TestKilledPluginIsRestartedAndEventsRedelivered(t *testing.T) {
 	h := start(t, o)
 	first := h.PID()
 
+	// Each worker applies at least calls batches, and goes on until the
+	// plugin has been killed and two more of its batches went through.
 	const workers, calls, size = 8, 12, 25
 	var wg sync.WaitGroup
 	killed := make(chan struct{})
 	go func() {
 		defer close(killed)
-		eventually(t, "the plugin to handle some events", func() bool { return len(readHandled(t, logFile)) >= 100 })
+		eventually(t, "the plugin to handle some events", func() bool {
+			data, _ := os.ReadFile(logFile)
+			return bytes.Count(data, []byte("\n")) >= 100
+		})
 		if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
 			t.Errorf("kill %d: %v", first, err)
 		}
 	}()
+	var sent atomic.Int64
 	for w := range workers {
 		wg.Go(func() {
-			for c := range calls {
+			after := -1 // batches left once the kill is done
+			for c := 0; c < calls || after != 0; c++ {
+				if after < 0 && isClosed(killed) {
+					after = 2
+				}
+				if after > 0 {
+					after--
+				}
 				var paths []string
 				for i := range size {
 					paths = append(paths, fmt.Sprintf("w%d/c%d/f%d", w, c, i))
 				}
 				b := creates(paths...)
+				sent.Add(int64(len(b)))
 				res := h.Apply(context.Background(), b)
 				if len(res) != len(b) {
 					t.Errorf("%d results for %d events", len(res), len(b))
@@ -63,8 +82,8 @@ func TestKilledPluginIsRestartedAndEventsRedelivered(t *testing.T) {
 		seen[g.path] = true
 		pids[g.pid] = true
 	}
-	if len(seen) != workers*calls*size {
-		t.Errorf("plugin saw %d distinct paths, want %d", len(seen), workers*calls*size)
+	if len(seen) != int(sent.Load()) {
+		t.Errorf("plugin saw %d distinct paths, want %d", len(seen), sent.Load())
 	}
 	if h.Restarts() != 1 || h.PID() == first || h.PID() == 0 || len(pids) != 2 {
 		t.Errorf("restarts %d, pid %d (first %d), %d pids in the log; want one restart", h.Restarts(), h.PID(), first, len(pids))
@@ -79,7 +98,9 @@ func TestKilledPluginIsRestartedAndEventsRedelivered(t *testing.T) {
 func TestHungPluginIsKilledAndEventsRedelivered(t *testing.T) {
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "handled")
-	o, _ := options(t, map[string]any{"log": logFile, "hang": "hang", "hang_once": filepath.Join(dir, "hung")})
+	child := filepath.Join(dir, "child")
+	o, _ := options(t, map[string]any{"log": logFile, "hang": "hang", "hang_once": filepath.Join(dir, "hung"),
+		"hang_child": child})
 	o.Timeout = 2 * time.Second
 	h := start(t, o)
 	first := h.PID()
@@ -95,6 +116,14 @@ func TestHungPluginIsKilledAndEventsRedelivered(t *testing.T) {
 	if err := syscall.Kill(first, 0); err == nil {
 		t.Errorf("the hung process %d is still alive", first)
 	}
+	data, err := os.ReadFile(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	childPID, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	// The child is reaped by init once killed; until then it is a zombie
+	// that signal 0 still finds, so poll.
+	eventually(t, "the hung plugin's child to be killed", func() bool { return !alive(childPID) })
 	var got []string
 	for _, g := range readHandled(t, logFile) {
 		got = append(got, fmt.Sprintf("%s@%v", g.path, g.pid == first))
@@ -198,16 +227,45 @@ func TestRunRestartsAPluginThatDiedIdle(t *testing.T) {
 func TestApplyReturnsAtOnceWhenCtxEnds(t *testing.T) {
 	o, _ := options(t, map[string]any{"hang": "hang"})
 	h := start(t, o) // Timeout is 30s
-	ctx, cancel := context.WithCancel(context.Background())
+	cancelled, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	res := h.Apply(ctx, creates("hang", "later"))
-	for _, r := range res {
-		if r.Outcome != event.Retry {
-			t.Errorf("%v: %v %v, want Retry", r.Event, r.Outcome, r.Err)
+	// A deadline of the caller's, shorter than Timeout, is no hang either.
+	deadline, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel2()
+	for _, ctx := range []context.Context{cancelled, deadline} {
+		res := h.Apply(ctx, creates("hang", "later"))
+		for _, r := range res {
+			if r.Outcome != event.Retry {
+				t.Errorf("%v: %v %v, want Retry", r.Event, r.Outcome, r.Err)
+			}
+		}
+		if h.Restarts() != 0 || h.PID() == 0 {
+			t.Errorf("restarted %d times on the caller's ctx", h.Restarts())
 		}
 	}
-	if h.Restarts() != 0 {
-		t.Errorf("restarted %d times on shutdown", h.Restarts())
+}
+
+// Close ends even a process that is stopped and answers nothing.
+func TestCloseStoppedPlugin(t *testing.T) {
+	o, _ := options(t, nil)
+	h := start(t, o)
+	pid := h.PID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error)
+	go func() { closed <- h.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("Close hangs on a stopped plugin")
+	}
+	if alive(pid) {
+		t.Errorf("process %d alive after Close", pid)
 	}
 }
 
@@ -224,5 +282,26 @@ func TestClose(t *testing.T) {
 	}
 	if r := h.Apply(context.Background(), creates("x"))[0]; r.Outcome != event.Retry {
 		t.Errorf("Apply after Close: %v, want Retry", r.Outcome)
+	}
+}
+
+// alive reports whether pid is a live process (not gone, not a zombie).
+func alive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false // gone (this reads Linux's /proc)
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }

@@ -8,6 +8,8 @@
 //	delay        how long each Handle call takes
 //	hang         a path; the call holding it never returns...
 //	hang_once    ...unless this file exists (made when it first hangs)
+//	hang_child   when it hangs, it starts `sleep 600` and writes its pid
+//	             here (the host must kill it too)
 //	crash_after  exit with status 3 once this many events were handled
 //	crash_if     exit with status 4 in Configure while this file exists
 //	retry, fail  paths answered Retry or Fail
@@ -23,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +38,7 @@ import (
 
 type testPlugin struct {
 	log, calls, hang, hangOnce string
+	hangChild                  string
 	delay                      time.Duration
 	crashAfter                 int
 	retry, fail, skip          []string
@@ -68,6 +72,7 @@ func (p *testPlugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	p.delay = cfg.Duration("delay", 0)
 	p.hang = cfg.String("hang", "")
 	p.hangOnce = cfg.String("hang_once", "")
+	p.hangChild = cfg.String("hang_child", "")
 	p.crashAfter = cfg.Int("crash_after", 0, 0, 1<<30)
 	p.retry, p.fail, p.skip = cfg.Strings("retry"), cfg.Strings("fail"), cfg.Strings("skip")
 	cfg.String("secret", "")
@@ -97,6 +102,7 @@ func (p *testPlugin) Handle(ctx context.Context, events []sdk.Event) []sdk.Resul
 	out := make([]sdk.Result, 0, len(events))
 	for _, ev := range events {
 		if ev.Path == p.hang && p.hang != "" && p.hangs() {
+			p.startChild()
 			select {} // ignore ctx too: a real hang
 		}
 		p.appendLine(p.log, fmt.Sprintf("%d %s %s %s", os.Getpid(), ev.Op, strconv.Quote(ev.Path), strconv.Quote(ev.From)))
@@ -128,6 +134,17 @@ func (p *testPlugin) hangs() bool {
 	}
 	f.Close()
 	return true
+}
+
+func (p *testPlugin) startChild() {
+	if p.hangChild == "" {
+		return
+	}
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		panic(err)
+	}
+	p.appendLine(p.hangChild, strconv.Itoa(cmd.Process.Pid))
 }
 
 func (p *testPlugin) appendLine(path, line string) {
