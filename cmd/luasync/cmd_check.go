@@ -168,7 +168,7 @@ func checkPlugins(w io.Writer, s *config.Sync) error {
 		if p.Kind == "plugin" {
 			from = p.Path
 		}
-		fmt.Fprintf(w, "  plugin %s\t%s %s (%s), call timeout %s\n", p.Name, info.Name, info.Version, from, o.Timeout)
+		fmt.Fprintf(w, "  plugin %s\t%s %s (%s), call timeout %s\n", p.Name, info.Name, info.Version, from, info.CallTimeout)
 	}
 	return errors.Join(errs...)
 }

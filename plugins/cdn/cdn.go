@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/luasync/luasync/plugins/sdk"
 )
@@ -43,7 +44,7 @@ func (p *Plugin) Info() sdk.Info {
 		Name:        "cdn",
 		Version:     Version,
 		Accepts:     []sdk.Op{sdk.Create, sdk.Modify, sdk.Delete, sdk.Move, sdk.Full},
-		MaxBatch:    1000,
+		MaxBatch:    maxBatch,
 		MaxInFlight: 1,
 	}
 }
@@ -52,14 +53,36 @@ func (p *Plugin) Info() sdk.Info {
 // it stops there.
 func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	s := parse(cfg)
-	if err := cfg.Err(); err != nil || cfg.Check {
+	if err := cfg.Err(); err != nil {
 		return err
+	}
+	cfg.CallTimeout = s.callTimeout(maxBatch)
+	if cfg.Check {
+		return nil
 	}
 	r := &runner{s: s, send: newSender(s, p.log), prov: newProvider(s), log: p.log}
 	p.mu.Lock()
 	p.run = r
 	p.mu.Unlock()
 	return nil
+}
+
+// maxBatch is the most events in one call.
+const maxBatch = 1000
+
+// callTimeout is about the longest a batch of n events may take: every
+// URL (a move has two, an index file its directory's too, under each
+// base) at the rate limit, plus every attempt at its timeout and the
+// longest Retry-After waited for within a call (a minute). The host takes
+// a longer call for a hang of the plugin itself.
+func (s *settings) callTimeout(n int) time.Duration {
+	urls := float64(n * 2 * max(1, len(s.bases)))
+	requests := urls
+	if s.provider == "cloudflare" {
+		requests = urls / float64(max(1, s.batch))
+	}
+	spread := time.Duration(requests / s.rate * float64(time.Second))
+	return spread + time.Duration(s.attempts)*(s.timeout+time.Minute) + 30*time.Second
 }
 
 // Handle purges the URLs of a batch. An event is OK when all its URLs

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/luasync/luasync/plugins/sdk"
 )
@@ -16,7 +17,7 @@ const Version = "1.0.0"
 
 // maxBatch caps a batch: each event is a process anyway, and ordering
 // within a batch compares every pair of events.
-const maxBatch = 256
+const maxBatch = 64
 
 // Plugin runs a command per event.
 type Plugin struct {
@@ -38,14 +39,26 @@ func (p *Plugin) Info() sdk.Info {
 // Configure checks the config and, unless cfg.Check, takes it.
 func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	o := parseOptions(cfg)
-	if err := cfg.Err(); err != nil || cfg.Check {
+	if err := cfg.Err(); err != nil {
 		return err
+	}
+	cfg.CallTimeout = callTimeout(o)
+	if cfg.Check {
+		return nil
 	}
 	r := newRunner(o, cfg.Source, cfg.Sync)
 	p.mu.Lock()
 	p.run = r
 	p.mu.Unlock()
 	return nil
+}
+
+// callTimeout is the longest a batch may take: every command of a full
+// batch at its timeout, workers at a time, and some slack; the host takes
+// a longer call for a hang of the plugin itself.
+func callTimeout(o Options) time.Duration {
+	rounds := (maxBatch + o.Workers - 1) / o.Workers
+	return time.Duration(rounds)*(o.Timeout+killGrace) + 10*time.Second
 }
 
 var errNotConfigured = errors.New("command plugin: not configured")

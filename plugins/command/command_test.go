@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/luasync/luasync/plugins/sdk"
+	"github.com/luasync/luasync/plugins/sdk/sdktest"
 )
 
 // oddNames are file names that break naive shell plumbing; each must
@@ -174,5 +176,29 @@ func TestIncludeAndEvents(t *testing.T) {
 				t.Errorf("ran for %q, want %q", ran, tc.ran)
 			}
 		})
+	}
+}
+
+// TestCallTimeoutCoversAFullBatch: the plugin tells the host how long a
+// batch may take, so that a batch of slow commands is not taken for a
+// hang: every command at its timeout, workers at a time.
+func TestCallTimeoutCoversAFullBatch(t *testing.T) {
+	for _, tc := range []struct {
+		values map[string]any
+		want   time.Duration
+	}{
+		{map[string]any{"prefix": "true"}, (maxBatch/DefaultWorkers)*(DefaultTimeout+killGrace) + 10*time.Second},
+		{map[string]any{"prefix": "true", "workers": 64.0, "timeout": 5.0}, 8*time.Second + 10*time.Second},
+		{map[string]any{"prefix": "true", "workers": 3.0, "timeout": "1m"}, 22*(time.Minute+killGrace) + 10*time.Second},
+	} {
+		for _, check := range []bool{true, false} {
+			cfg := &sdk.Config{Sync: "www", Source: t.TempDir(), Values: tc.values, Check: check}
+			if err := sdktest.Start(t, New()).Configure(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.CallTimeout != tc.want {
+				t.Errorf("%v (check %t): call timeout %v, want %v", tc.values, check, cfg.CallTimeout, tc.want)
+			}
+		}
 	}
 }

@@ -30,7 +30,8 @@ func (c *Client) Info(ctx context.Context) (Info, error) {
 }
 
 // Configure hands the plugin its config. Mistakes the plugin found come
-// back as ConfigErrors; any other error is the call's.
+// back as ConfigErrors; any other error is the call's. It sets
+// cfg.CallTimeout to what the plugin said.
 func (c *Client) Configure(ctx context.Context, cfg *Config) error {
 	req, err := configToProto(cfg)
 	if err != nil {
@@ -40,6 +41,7 @@ func (c *Client) Configure(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("plugin configure: %w", err)
 	}
+	cfg.CallTimeout = resp.GetCallTimeout().AsDuration()
 	if len(resp.Errors) == 0 {
 		return nil
 	}

@@ -20,6 +20,12 @@ type Config struct {
 	// Values is the table as JSON-like values: string, float64, bool,
 	// []any, map[string]any, nil.
 	Values map[string]any
+	// CallTimeout is for Configure to set: the longest a Handle call of
+	// Info.MaxBatch events may take with this config. Unless the user set
+	// callTimeout, the host waits at least this long before it takes a
+	// call for a hang (and kills and restarts the plugin). 0: the host's
+	// default, 60 s.
+	CallTimeout time.Duration
 
 	read map[string]bool
 	errs ConfigErrors

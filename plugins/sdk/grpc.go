@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/luasync/luasync/plugins/sdk/pluginv1"
 )
@@ -67,6 +68,9 @@ func (s *server) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) 
 	}
 	if err != nil {
 		resp.Errors = configErrorsToProto(err)
+	}
+	if cfg.CallTimeout > 0 {
+		resp.CallTimeout = durationpb.New(cfg.CallTimeout)
 	}
 	return resp, nil
 }

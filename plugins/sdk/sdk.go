@@ -31,8 +31,9 @@ type Info struct {
 	MaxBatch int
 	// MaxInFlight is how many Handle calls may run at once (0: one).
 	MaxInFlight int
-	// NoReplay: events that went to the fail log in an earlier run are not
-	// handed over again at the next start. By default they are.
+	// NoReplay: events that went to the fail log are never handed over
+	// again, later in the run or at the next start; they stay in the fail
+	// log for the operator. By default they are replayed.
 	NoReplay bool
 }
 

@@ -26,6 +26,7 @@ func (e *echo) Configure(_ context.Context, cfg *sdk.Config) error {
 	e.prefix = cfg.Required("prefix")
 	cfg.Duration("timeout", time.Second)
 	cfg.Int("workers", 1, 1, 64)
+	cfg.CallTimeout = 42 * time.Second
 	return cfg.Err()
 }
 
@@ -59,8 +60,12 @@ func TestRoundTrip(t *testing.T) {
 	if info.Name != "echo" || info.Version != "1.2.3" || info.MaxBatch != 7 || len(info.Accepts) != 2 || info.Accepts[1] != sdk.Delete {
 		t.Fatalf("info = %+v", info)
 	}
-	if err := c.Configure(ctx, &sdk.Config{Sync: "www", Source: "/srv/\xff", Values: map[string]any{"prefix": "/bin/true"}}); err != nil {
+	cfg := &sdk.Config{Sync: "www", Source: "/srv/\xff", Values: map[string]any{"prefix": "/bin/true"}}
+	if err := c.Configure(ctx, cfg); err != nil {
 		t.Fatalf("configure: %v", err)
+	}
+	if cfg.CallTimeout != 42*time.Second {
+		t.Errorf("the plugin's call timeout arrived as %v, want 42s", cfg.CallTimeout)
 	}
 	when := time.Date(2026, 12, 3, 10, 0, 0, 5, time.UTC)
 	odd := "dir/-n \n'$(x)'\xfe.txt"

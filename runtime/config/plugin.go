@@ -42,7 +42,8 @@ type Plugin struct {
 	After string
 	// CallTimeout is callTimeout = ...: a call (one batch) that runs
 	// longer means the plugin hangs: it is killed, restarted, and the
-	// batch is sent again. Default DefaultCallTimeout.
+	// batch is sent again. 0: what the plugin says a call may take with
+	// its config, but at least a minute.
 	CallTimeout time.Duration
 	// Config is the plugin's own keys, handed to its Configure: for a
 	// built-in plugin every key but name and callTimeout, for plugin{} its
@@ -56,9 +57,6 @@ type Plugin struct {
 	// "headers.Host"), so that a mistake the plugin reports names its line.
 	ConfigPos map[string]Pos
 }
-
-// DefaultCallTimeout is a plugin's CallTimeout when the config sets none.
-const DefaultCallTimeout = 5 * time.Minute
 
 // Table is how the config spells p's constructor, for messages: "cdn{}".
 func (p *Plugin) Table() string { return p.Kind + "{}" }

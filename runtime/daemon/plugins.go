@@ -51,9 +51,6 @@ var PluginCommand = func(kind string) ([]string, error) {
 func PluginOptions(s *config.Sync, c *config.Plugin, log *slog.Logger) (pluginhost.Options, error) {
 	o := pluginhost.Options{Name: s.Name + "/plugin:" + c.Name, SHA256: c.SHA256, MTLS: c.MTLS,
 		Config: c.Config, Sync: s.Name, Source: s.Source, Timeout: c.CallTimeout, Logger: log}
-	if o.Timeout == 0 {
-		o.Timeout = config.DefaultCallTimeout
-	}
 	if c.Kind != "plugin" {
 		argv, err := PluginCommand(c.Kind)
 		if err != nil {

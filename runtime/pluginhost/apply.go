@@ -119,12 +119,13 @@ func (h *Host) deliver(ctx context.Context, evs []sdk.Event) (res []sdk.Result, 
 	}
 }
 
-// errHung marks a call that outlived Timeout.
+// errHung marks a call that outlived its timeout.
 var errHung = errors.New("plugin hangs")
 
-// call is one Handle call, bounded by Timeout.
+// call is one Handle call, bounded by the call timeout.
 func (h *Host) call(ctx context.Context, p *proc, evs []sdk.Event) ([]sdk.Result, error) {
-	cctx, cancel := context.WithTimeout(ctx, h.o.Timeout)
+	limit := p.timeout(h.o)
+	cctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	d, _ := cctx.Deadline()
 	ours := true // Timeout, not ctx, sets the call's deadline
@@ -136,7 +137,7 @@ func (h *Host) call(ctx context.Context, p *proc, evs []sdk.Event) ([]sdk.Result
 	// (it gets the deadline as a timeout), so its DeadlineExceeded counts.
 	timedOut := errors.Is(cctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded
 	if err != nil && ours && ctx.Err() == nil && timedOut {
-		return nil, fmt.Errorf("%w: no answer within %s (pid %d): %w", errHung, h.o.Timeout, p.pid, err)
+		return nil, fmt.Errorf("%w: no answer within %s (pid %d): %w", errHung, limit, p.pid, err)
 	}
 	return res, err
 }
@@ -216,4 +217,13 @@ func sdkOp(op event.Op) (sdk.Op, bool) {
 		return sdk.Full, true
 	}
 	return 0, false
+}
+
+// timeout is how long a call to p may run: Options.Timeout if set, else
+// what p's Configure said, but at least DefaultTimeout.
+func (p *proc) timeout(o Options) time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return max(DefaultTimeout, p.callTimeout)
 }

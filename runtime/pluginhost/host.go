@@ -43,18 +43,25 @@ type Host struct {
 	closed   bool
 }
 
+// Checked is what Check learnt of a plugin: its Info, and how long a call
+// may run before it is taken for a hang.
+type Checked struct {
+	sdk.Info
+	CallTimeout time.Duration
+}
+
 // Check starts the plugin, asks for its Info and has it check its config
 // (Configure with Check set), then stops it: for `luasync check`. Config
 // mistakes come back as sdk.ConfigErrors (errors.As finds them), keyed as
 // the plugin reported them.
-func Check(ctx context.Context, o Options) (sdk.Info, error) {
+func Check(ctx context.Context, o Options) (Checked, error) {
 	o = o.withDefaults()
 	p, err := spawn(ctx, o, logger(o), true)
 	if err != nil {
-		return sdk.Info{}, err
+		return Checked{}, err
 	}
 	p.stop()
-	return p.info, nil
+	return Checked{Info: p.info, CallTimeout: p.timeout(o)}, nil
 }
 
 // Start starts the plugin and configures it. The process stays up until

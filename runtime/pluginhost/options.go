@@ -31,9 +31,10 @@ type Options struct {
 	// it wins). Never logged.
 	Env []string
 
-	// Timeout bounds each Handle call (default 60s). A call that runs
-	// past it is taken for a hang: the process is killed and restarted,
-	// and the call's events are sent again.
+	// Timeout bounds each Handle call. A call that runs past it is taken
+	// for a hang: the process is killed and restarted, and the call's
+	// events are sent again. 0: what the plugin's Configure said a call
+	// may take (sdk.Config.CallTimeout), but at least DefaultTimeout.
 	Timeout time.Duration
 	// StartTimeout bounds the start of a process up to its handshake
 	// (default 30s), and then Info and Configure as much again.
@@ -81,9 +82,6 @@ const redeliveries = 3
 const maxCallBytes = 2 << 20
 
 func (o Options) withDefaults() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = DefaultStartTimeout
 	}

@@ -40,6 +40,8 @@ type proc struct {
 	cmd    *exec.Cmd
 	pid    int
 	info   sdk.Info
+	// callTimeout is what the plugin's Configure said a call may take.
+	callTimeout time.Duration
 
 	// once makes kill and stop idempotent, and makes a second caller wait
 	// until the first has reaped the process: cmd.ProcessState is safe to
@@ -114,6 +116,7 @@ func (p *proc) configure(ctx context.Context, o Options, check bool) error {
 	if err := p.rpc.Configure(ctx, cfg); err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
+	p.callTimeout = cfg.CallTimeout
 	return nil
 }
 

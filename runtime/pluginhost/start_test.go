@@ -173,3 +173,30 @@ func TestPluginLogsReachTheHostLog(t *testing.T) {
 		t.Errorf("the config's keys are not logged")
 	}
 }
+
+// A call may run as long as the plugin says a batch may take with its
+// config, but at least DefaultTimeout; the user's Timeout overrides both.
+func TestCallTimeoutFromThePlugin(t *testing.T) {
+	for _, tc := range []struct {
+		says, set, want time.Duration
+	}{
+		{0, 0, DefaultTimeout},
+		{time.Second, 0, DefaultTimeout},
+		{90 * time.Second, 0, 90 * time.Second},
+		{90 * time.Second, 5 * time.Second, 5 * time.Second},
+	} {
+		cfg := map[string]any{}
+		if tc.says > 0 {
+			cfg["call_timeout"] = tc.says.Seconds()
+		}
+		o, _ := options(t, cfg)
+		o.Timeout = tc.set
+		got, err := Check(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CallTimeout != tc.want {
+			t.Errorf("plugin says %v, Timeout %v: call timeout %v, want %v", tc.says, tc.set, got.CallTimeout, tc.want)
+		}
+	}
+}

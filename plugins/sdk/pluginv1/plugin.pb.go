@@ -24,6 +24,7 @@ package pluginv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -204,9 +205,10 @@ type InfoResponse struct {
 	MaxBatch int32 `protobuf:"varint,4,opt,name=max_batch,json=maxBatch,proto3" json:"max_batch,omitempty"`
 	// max_in_flight is how many Handle calls may run at once (0 or 1: one).
 	MaxInFlight int32 `protobuf:"varint,5,opt,name=max_in_flight,json=maxInFlight,proto3" json:"max_in_flight,omitempty"`
-	// no_replay: events that reached the fail log in an earlier run must
-	// not be handed over again at the next start (a plugin for which a late
-	// event does harm). By default they are replayed.
+	// no_replay: events that reached the fail log are never handed over
+	// again, neither later in the run nor at the next start (a plugin for
+	// which a late event does harm); they stay in the fail log for the
+	// operator. By default they are replayed.
 	NoReplay      bool `protobuf:"varint,6,opt,name=no_replay,json=noReplay,proto3" json:"no_replay,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -359,8 +361,14 @@ func (x *ConfigureRequest) GetCheck() bool {
 }
 
 type ConfigureResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Errors        []*ConfigError         `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Errors []*ConfigError         `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
+	// call_timeout is the longest a Handle call of max_batch events may
+	// take with this config (a command plugin whose commands may each run
+	// for minutes says so here). Unless the user set callTimeout, the host
+	// waits at least this long before it takes a call for a hang, kills the
+	// plugin and restarts it. Unset: the host's default (60 s).
+	CallTimeout   *durationpb.Duration `protobuf:"bytes,2,opt,name=call_timeout,json=callTimeout,proto3" json:"call_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -398,6 +406,13 @@ func (*ConfigureResponse) Descriptor() ([]byte, []int) {
 func (x *ConfigureResponse) GetErrors() []*ConfigError {
 	if x != nil {
 		return x.Errors
+	}
+	return nil
+}
+
+func (x *ConfigureResponse) GetCallTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.CallTimeout
 	}
 	return nil
 }
@@ -710,7 +725,7 @@ var File_plugin_proto protoreflect.FileDescriptor
 
 const file_plugin_proto_rawDesc = "" +
 	"\n" +
-	"\fplugin.proto\x12\x11luasync.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
+	"\fplugin.proto\x12\x11luasync.plugin.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
 	"\vInfoRequest\"\xcb\x01\n" +
 	"\fInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -723,9 +738,10 @@ const file_plugin_proto_rawDesc = "" +
 	"\x06config\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06config\x12\x12\n" +
 	"\x04sync\x18\x02 \x01(\tR\x04sync\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\fR\x06source\x12\x14\n" +
-	"\x05check\x18\x04 \x01(\bR\x05check\"K\n" +
+	"\x05check\x18\x04 \x01(\bR\x05check\"\x89\x01\n" +
 	"\x11ConfigureResponse\x126\n" +
-	"\x06errors\x18\x01 \x03(\v2\x1e.luasync.plugin.v1.ConfigErrorR\x06errors\"9\n" +
+	"\x06errors\x18\x01 \x03(\v2\x1e.luasync.plugin.v1.ConfigErrorR\x06errors\x12<\n" +
+	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\"9\n" +
 	"\vConfigError\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\xc1\x01\n" +
@@ -791,28 +807,30 @@ var file_plugin_proto_goTypes = []any{
 	(*Result)(nil),                // 9: luasync.plugin.v1.Result
 	(*HandleResponse)(nil),        // 10: luasync.plugin.v1.HandleResponse
 	(*structpb.Struct)(nil),       // 11: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_plugin_proto_depIdxs = []int32{
 	0,  // 0: luasync.plugin.v1.InfoResponse.accepts:type_name -> luasync.plugin.v1.Op
 	11, // 1: luasync.plugin.v1.ConfigureRequest.config:type_name -> google.protobuf.Struct
 	6,  // 2: luasync.plugin.v1.ConfigureResponse.errors:type_name -> luasync.plugin.v1.ConfigError
-	0,  // 3: luasync.plugin.v1.Event.op:type_name -> luasync.plugin.v1.Op
-	12, // 4: luasync.plugin.v1.Event.time:type_name -> google.protobuf.Timestamp
-	7,  // 5: luasync.plugin.v1.HandleRequest.events:type_name -> luasync.plugin.v1.Event
-	1,  // 6: luasync.plugin.v1.Result.outcome:type_name -> luasync.plugin.v1.Outcome
-	9,  // 7: luasync.plugin.v1.HandleResponse.results:type_name -> luasync.plugin.v1.Result
-	2,  // 8: luasync.plugin.v1.Plugin.Info:input_type -> luasync.plugin.v1.InfoRequest
-	4,  // 9: luasync.plugin.v1.Plugin.Configure:input_type -> luasync.plugin.v1.ConfigureRequest
-	8,  // 10: luasync.plugin.v1.Plugin.Handle:input_type -> luasync.plugin.v1.HandleRequest
-	3,  // 11: luasync.plugin.v1.Plugin.Info:output_type -> luasync.plugin.v1.InfoResponse
-	5,  // 12: luasync.plugin.v1.Plugin.Configure:output_type -> luasync.plugin.v1.ConfigureResponse
-	10, // 13: luasync.plugin.v1.Plugin.Handle:output_type -> luasync.plugin.v1.HandleResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	12, // 3: luasync.plugin.v1.ConfigureResponse.call_timeout:type_name -> google.protobuf.Duration
+	0,  // 4: luasync.plugin.v1.Event.op:type_name -> luasync.plugin.v1.Op
+	13, // 5: luasync.plugin.v1.Event.time:type_name -> google.protobuf.Timestamp
+	7,  // 6: luasync.plugin.v1.HandleRequest.events:type_name -> luasync.plugin.v1.Event
+	1,  // 7: luasync.plugin.v1.Result.outcome:type_name -> luasync.plugin.v1.Outcome
+	9,  // 8: luasync.plugin.v1.HandleResponse.results:type_name -> luasync.plugin.v1.Result
+	2,  // 9: luasync.plugin.v1.Plugin.Info:input_type -> luasync.plugin.v1.InfoRequest
+	4,  // 10: luasync.plugin.v1.Plugin.Configure:input_type -> luasync.plugin.v1.ConfigureRequest
+	8,  // 11: luasync.plugin.v1.Plugin.Handle:input_type -> luasync.plugin.v1.HandleRequest
+	3,  // 12: luasync.plugin.v1.Plugin.Info:output_type -> luasync.plugin.v1.InfoResponse
+	5,  // 13: luasync.plugin.v1.Plugin.Configure:output_type -> luasync.plugin.v1.ConfigureResponse
+	10, // 14: luasync.plugin.v1.Plugin.Handle:output_type -> luasync.plugin.v1.HandleResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }

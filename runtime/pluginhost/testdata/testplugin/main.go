@@ -15,6 +15,7 @@
 //	retry, fail  paths answered Retry or Fail
 //	skip         paths left without a result
 //	secret       ignored (the tests check that it is never logged)
+//	call_timeout what Configure says a call may take
 //
 // Its Info comes from the environment: TESTPLUGIN_MAX_BATCH,
 // TESTPLUGIN_MAX_IN_FLIGHT, TESTPLUGIN_ACCEPTS (comma-separated op names).
@@ -76,6 +77,7 @@ func (p *testPlugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	p.crashAfter = cfg.Int("crash_after", 0, 0, 1<<30)
 	p.retry, p.fail, p.skip = cfg.Strings("retry"), cfg.Strings("fail"), cfg.Strings("skip")
 	cfg.String("secret", "")
+	cfg.CallTimeout = cfg.Duration("call_timeout", 0)
 	if f := cfg.String("crash_if", ""); f != "" {
 		if _, err := os.Stat(f); err == nil {
 			fmt.Fprintln(os.Stderr, "testplugin: crashing in Configure as told")
