@@ -18,29 +18,41 @@ import (
 	"github.com/luasync/luasync/runtime/rsync/rsynctest"
 )
 
-// testPlugin is package pluginhost's test plugin (a real third-party
-// plugin: it imports only plugins/sdk), built once. Its config says where
-// it records each event, and how to misbehave; see its doc comment.
-var testPlugin = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "luasync-testplugin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "testplugin")
-	out, err := exec.Command("go", "build", "-o", bin, "../../runtime/pluginhost/testdata/testplugin").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("build the test plugin: %v\n%s", err, out)
-	}
-	return bin, nil
-})
+// testBinaries builds test programs once per test binary run, by package
+// path relative to this directory.
+var testBinaries = struct {
+	sync.Mutex
+	built map[string]string
+	dir   string
+}{built: map[string]string{}}
 
-func testPluginPath(t *testing.T) string {
+// testBinary builds the main package at pkg once and returns its path.
+func testBinary(t *testing.T, pkg string) string {
 	t.Helper()
-	bin, err := testPlugin()
-	if err != nil {
-		t.Fatal(err)
+	testBinaries.Lock()
+	defer testBinaries.Unlock()
+	if bin, ok := testBinaries.built[pkg]; ok {
+		return bin
 	}
+	if testBinaries.dir == "" {
+		dir, err := os.MkdirTemp("", "luasync-testbin-")
+		must(t, err)
+		testBinaries.dir = dir
+	}
+	bin := filepath.Join(testBinaries.dir, filepath.Base(pkg))
+	out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, out)
+	}
+	testBinaries.built[pkg] = bin
 	return bin
+}
+
+// testPluginPath is package pluginhost's test plugin (a real third-party
+// plugin: it imports only plugins/sdk). Its config says where it records
+// each event, and how to misbehave; see its doc comment.
+func testPluginPath(t *testing.T) string {
+	return testBinary(t, "../../runtime/pluginhost/testdata/testplugin")
 }
 
 // pluginEvent is a line of the test plugin's event log.

@@ -23,7 +23,7 @@ var (
 	tortureSeed     = flag.Uint64("torture.seed", 0, "run only this seed, to reproduce a failure (0: the regression seeds and -torture.seeds random ones)")
 	tortureDuration = flag.Duration("torture.duration", 2*time.Second, "how long the writers write in each run")
 	tortureSettle   = flag.Duration("torture.settle", 30*time.Second, "how long the mirror may take to equal the source once the writers stop")
-	tortureSinks    = flag.String("torture.sinks", "direct,local,daemon,ssh,actions", "sinks: direct, local (rsync to a path), daemon (a real rsync daemon), ssh (default.rsyncssh to a real sshd), actions (default.direct behind a Lua action that hands every event back)")
+	tortureSinks    = flag.String("torture.sinks", "direct,local,daemon,ssh,actions,plugin", "sinks: direct, local (rsync to a path), daemon (a real rsync daemon), ssh (default.rsyncssh to a real sshd), actions (default.direct behind a Lua action that hands every event back), plugin (a plugin process that mirrors what it is told, testdata/mirrorplugin)")
 	tortureFS       = flag.String("torture.fs", "tmpfs,disk", "file systems for source and mirror: tmpfs ($LUASYNC_TMPFS, else /dev/shm), disk ($LUASYNC_DISK, else $TMPDIR)")
 	tortureWriters  = flag.Int("torture.writers", 2, "writers at once, each in its own top-level directory")
 	tortureWithout  = flag.String("torture.without", "", "ops the writers leave out, comma-separated, to tell which one a failure needs: "+strings.Join(torture.OpNames(), ","))
@@ -200,7 +200,7 @@ type tortureTally struct {
 	failed    []string
 }
 
-var tortureSinkKinds = []string{"direct", "local", "daemon", "ssh", "actions"}
+var tortureSinkKinds = []string{"direct", "local", "daemon", "ssh", "actions", "plugin"}
 
 // tortureList splits a comma-separated flag and checks every item.
 func tortureList(t *testing.T, flagName, list string, known []string) []string {
@@ -337,6 +337,11 @@ func (r *tortureRun) syncTable(t *testing.T) string {
 		inlet.createBlanketEvent()
 		return default.direct.action(inlet)
 	end }`, r.src, r.mirror, delay)
+	case "plugin":
+		// The plugin pipeline (host, gRPC, restarts, replays): a plugin
+		// that mirrors each event it gets with package direct.
+		return fmt.Sprintf(`sync { source = %q, delay = %s,
+	plugins = { plugin{ path = %q, config = { target = %q } } } }`, r.src, delay, testBinary(t, "./testdata/mirrorplugin"), r.mirror)
 	case "local":
 		return fmt.Sprintf("sync { default.rsync, source = %q, target = %q, delay = %s }", r.src, r.mirror, delay)
 	case "daemon":

@@ -109,7 +109,6 @@ func (s *syncRun) startPlugin(ctx context.Context, p *pluginSink) error {
 		if info.MaxBatch > 0 && (q.BatchFiles == 0 || info.MaxBatch < q.BatchFiles) {
 			q.BatchFiles = info.MaxBatch
 		}
-		o.Source = "" // what a vanished path means is the plugin's to say
 		o.Replays = true
 	})
 	return nil
