@@ -55,6 +55,29 @@ func testPluginPath(t *testing.T) string {
 	return testBinary(t, "../../runtime/pluginhost/testdata/testplugin")
 }
 
+// testPluginSync makes a source and a config (in root, with fail.log) whose
+// one sync feeds the test plugin, which records each event in events;
+// the other arguments are more keys of the sync{}, of the plugin{}, and of
+// the plugin's config ("k = v, ..."; ROOT in them stands for root).
+func testPluginSync(t *testing.T, syncKeys, pluginKeys, configKeys string) (root, src, events, cfg string) {
+	t.Helper()
+	root = t.TempDir()
+	src, events = filepath.Join(root, "src"), filepath.Join(root, "events")
+	must(t, os.Mkdir(src, 0o755))
+	more := func(keys string) string {
+		if keys == "" {
+			return ""
+		}
+		return strings.ReplaceAll(keys, "ROOT", root) + ","
+	}
+	cfg = writeConfig(t, root, fmt.Sprintf(`
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+sync { source = %q, delay = 0.02, %s
+       plugins = { plugin{ path = %q, %s config = { log = %q, %s } } } }
+`, filepath.Join(root, "fail.log"), src, more(syncKeys), testPluginPath(t), more(pluginKeys), events, more(configKeys)))
+	return root, src, events, cfg
+}
+
 // pluginEvent is a line of the test plugin's event log.
 type pluginEvent struct {
 	pid      int
@@ -321,15 +344,7 @@ sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password
 // A plugin killed with SIGKILL in the middle of a burst is restarted, and
 // every change still reaches it at least once.
 func TestPluginKilledMidBurst(t *testing.T) {
-	root := t.TempDir()
-	src := filepath.Join(root, "src")
-	must(t, os.Mkdir(src, 0o755))
-	events := filepath.Join(root, "events")
-	cfg := writeConfig(t, root, fmt.Sprintf(`
-settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
-sync { source = %q, delay = 0.02, batchFiles = 20,
-       plugins = { plugin{ path = %q, config = { log = %q, delay = 0.05 } } } }
-`, filepath.Join(root, "fail.log"), src, testPluginPath(t), events))
+	_, src, events, cfg := testPluginSync(t, "batchFiles = 20", "", "delay = 0.05")
 	p := startRunning(t, cfg)
 	names := numbered("f", 400)
 	killed := 0
@@ -359,16 +374,7 @@ sync { source = %q, delay = 0.02, batchFiles = 20,
 // A plugin that hangs is killed after its call timeout and restarted; the
 // batch it held is sent again.
 func TestPluginHangIsKilled(t *testing.T) {
-	root := t.TempDir()
-	src := filepath.Join(root, "src")
-	must(t, os.Mkdir(src, 0o755))
-	events := filepath.Join(root, "events")
-	cfg := writeConfig(t, root, fmt.Sprintf(`
-settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
-sync { source = %q, delay = 0.02,
-       plugins = { plugin{ path = %q, callTimeout = 2,
-                           config = { log = %q, hang = "hang", hang_once = %q } } } }
-`, filepath.Join(root, "fail.log"), src, testPluginPath(t), events, filepath.Join(root, "hung")))
+	root, src, events, cfg := testPluginSync(t, "", "callTimeout = 2", `hang = "hang", hang_once = "ROOT/hung"`)
 	p := startRunning(t, cfg)
 	names := []string{"before", "hang", "after"}
 	for _, n := range names {
@@ -388,16 +394,8 @@ sync { source = %q, delay = 0.02,
 // the full-tree event that a plugin gets after luasync did not stop
 // cleanly.
 func TestLuasyncKilledMidBurst(t *testing.T) {
-	root := t.TempDir()
-	src := filepath.Join(root, "src")
-	must(t, os.Mkdir(src, 0o755))
-	events := filepath.Join(root, "events")
+	root, src, events, cfg := testPluginSync(t, "batchFiles = 10", "", "delay = 0.1")
 	failLog := filepath.Join(root, "fail.log")
-	cfg := writeConfig(t, root, fmt.Sprintf(`
-settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
-sync { source = %q, delay = 0.02, batchFiles = 10,
-       plugins = { plugin{ path = %q, config = { log = %q, delay = 0.1 } } } }
-`, failLog, src, testPluginPath(t), events))
 	p := startRunning(t, cfg)
 	names := numbered("f", 300)
 	for _, n := range names {
