@@ -72,20 +72,24 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 
 // TestRestartWithoutInitReplaysTheFailLog: what a previous run could not
 // apply is in the fail log; the next start, even with init = false, runs a
-// full sync for that sink and then empties the fail log.
+// full sync for that sink and then empties the fail log. A sink is known
+// by its sync's name and its own ("sync#1/direct:DST"), and also by the
+// display name that earlier versions wrote ("sync#1 -> DST").
 func TestRestartWithoutInitReplaysTheFailLog(t *testing.T) {
-	src, dst, cfg := mirrorDirs(t, "init = false")
-	failLog := filepath.Join(filepath.Dir(src), "fail.log")
-	writeFile(t, filepath.Join(src, "missed"), "changed while nothing ran")
-	line := `{"time":"2026-01-01T00:00:00Z","sink":"sync#1 -> ` + dst + `","op":"Modify","path":"missed"}` + "\n"
-	must(t, os.WriteFile(failLog, []byte(line), 0o600))
-	p := startRunning(t, cfg)
-	waitIdentical(t, src, dst)
-	waitFor(t, "the fail log to be compacted away", func() (bool, string) {
-		_, err := os.Stat(failLog)
-		return os.IsNotExist(err), fmt.Sprint(err)
-	})
-	if code, _ := p.stop(t, syscall.SIGINT); code != 0 {
-		t.Fatalf("exit status after SIGINT = %d, want 0", code)
+	for _, sink := range []string{"sync#1/direct:%s", "sync#1 -> %s"} {
+		src, dst, cfg := mirrorDirs(t, "init = false")
+		failLog := filepath.Join(filepath.Dir(src), "fail.log")
+		writeFile(t, filepath.Join(src, "missed"), "changed while nothing ran")
+		line := fmt.Sprintf(`{"time":"2026-01-01T00:00:00Z","sink":%q,"op":"Modify","path":"missed"}`+"\n", fmt.Sprintf(sink, dst))
+		must(t, os.WriteFile(failLog, []byte(line), 0o600))
+		p := startRunning(t, cfg)
+		waitIdentical(t, src, dst)
+		waitFor(t, "the fail log to be compacted away", func() (bool, string) {
+			_, err := os.Stat(failLog)
+			return os.IsNotExist(err), fmt.Sprint(err)
+		})
+		if code, _ := p.stop(t, syscall.SIGINT); code != 0 {
+			t.Fatalf("exit status after SIGINT = %d, want 0", code)
+		}
 	}
 }

@@ -224,7 +224,7 @@ func (d *Daemon) loadFailLog() (map[string][]event.Event, error) {
 	return failed, nil
 }
 
-// renameLegacySinks renames fail log entries that luasync 0.x wrote under
+// renameLegacySinks renames fail log entries that earlier versions wrote under
 // a sink's display name to the sink's stable identity.
 func (d *Daemon) renameLegacySinks() {
 	names := map[string]string{}

@@ -6,10 +6,11 @@ import (
 	"time"
 )
 
-// Rename gives entries a sink's new name: names maps old to new. luasync
-// 0.x wrote a sink's display name ("www -> rsync://backup:8730/www"),
-// which changes with a port; entries now carry a stable identity, and
-// the daemon renames old entries of the sinks it recognises at start. It
+// Rename gives entries a sink's new name: names maps old to new. Earlier
+// versions of luasync wrote a sink's display name ("www ->
+// rsync://backup:8730/www"), which changes with a port; entries now carry
+// a stable identity, and the daemon renames old entries of the sinks it
+// recognises at start. It
 // returns how many entries it renamed.
 func (l *Log) Rename(names map[string]string) (int, error) {
 	if len(names) == 0 {
