@@ -58,7 +58,8 @@ func testPluginPath(t *testing.T) string {
 // testPluginSync makes a source and a config (in root, with fail.log) whose
 // one sync feeds the test plugin, which records each event in events;
 // the other arguments are more keys of the sync{}, of the plugin{}, and of
-// the plugin's config ("k = v, ..."; ROOT in them stands for root).
+// the plugin's config ("k = v, ..."; ROOT in them stands for root). The
+// status file is ROOT/status.
 func testPluginSync(t *testing.T, syncKeys, pluginKeys, configKeys string) (root, src, events, cfg string) {
 	t.Helper()
 	root = t.TempDir()
@@ -71,10 +72,10 @@ func testPluginSync(t *testing.T, syncKeys, pluginKeys, configKeys string) (root
 		return strings.ReplaceAll(keys, "ROOT", root) + ","
 	}
 	cfg = writeConfig(t, root, fmt.Sprintf(`
-settings { logLevel = "debug", failLog = %q, shutdownGrace = 3 }
+settings { logLevel = "debug", failLog = %q, shutdownGrace = 3, statusFile = %q, statusInterval = 0.2 }
 sync { source = %q, delay = 0.02, %s
        plugins = { plugin{ path = %q, %s config = { log = %q, %s } } } }
-`, filepath.Join(root, "fail.log"), src, more(syncKeys), testPluginPath(t), more(pluginKeys), events, more(configKeys)))
+`, filepath.Join(root, "fail.log"), filepath.Join(root, "status"), src, more(syncKeys), testPluginPath(t), more(pluginKeys), events, more(configKeys)))
 	return root, src, events, cfg
 }
 
@@ -344,7 +345,7 @@ sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password
 // A plugin killed with SIGKILL in the middle of a burst is restarted, and
 // every change still reaches it at least once.
 func TestPluginKilledMidBurst(t *testing.T) {
-	_, src, events, cfg := testPluginSync(t, "batchFiles = 20", "", "delay = 0.05")
+	root, src, events, cfg := testPluginSync(t, "batchFiles = 20", "", "delay = 0.05")
 	p := startRunning(t, cfg)
 	names := numbered("f", 400)
 	killed := 0
@@ -366,6 +367,10 @@ func TestPluginKilledMidBurst(t *testing.T) {
 	if !restarted {
 		t.Errorf("no event was handled by a new plugin process after %d was killed", killed)
 	}
+	waitFor(t, "the status file to count the restart", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(root, "status"))
+		return strings.Contains(string(b), "plugin testplugin 1.0, pid ") && strings.Contains(string(b), ", restarts 1\n"), string(b)
+	})
 	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d", code)
 	}

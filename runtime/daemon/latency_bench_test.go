@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -22,17 +23,35 @@ import (
 // into place) in the mirror, as seen by a second inotify watcher on the
 // target. Each iteration is a few seconds of load; run with -benchtime 1x.
 func BenchmarkDirectLatency(b *testing.B) {
+	benchLatency(b, "default.direct, target = %[2]q,")
+}
+
+// BenchmarkPluginLatency is BenchmarkDirectLatency through a plugin: the
+// same mirror kept by a plugin process (the torture test's mirrorplugin,
+// package direct behind the SDK), so the difference between the two is
+// what a plugin adds: the host, gRPC and a second process.
+func BenchmarkPluginLatency(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "mirrorplugin")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/luasync/testdata/mirrorplugin").CombinedOutput(); err != nil {
+		b.Fatalf("build mirrorplugin: %v\n%s", err, out)
+	}
+	benchLatency(b, fmt.Sprintf("plugins = { plugin{ path = %q, config = { target = %%[2]q } } },", bin))
+}
+
+// benchLatency runs measureLatency at two rates; sinkKeys gives the
+// sync{} keys that make the mirror (%[2]q in them is the target).
+func benchLatency(b *testing.B, sinkKeys string) {
 	for _, rate := range []int{200, 2000} {
 		b.Run(fmt.Sprintf("%dfps", rate), func(b *testing.B) {
 			for range b.N {
-				lat := measureLatency(b, rate, 3*time.Second)
+				lat := measureLatency(b, rate, 3*time.Second, sinkKeys)
 				reportLatency(b, lat)
 			}
 		})
 	}
 }
 
-func measureLatency(b *testing.B, rate int, d time.Duration) []time.Duration {
+func measureLatency(b *testing.B, rate int, d time.Duration, sinkKeys string) []time.Duration {
 	root := b.TempDir()
 	src, dst := filepath.Join(root, "src"), filepath.Join(root, "dst")
 	for _, dir := range []string{src, dst} {
@@ -40,8 +59,8 @@ func measureLatency(b *testing.B, rate int, d time.Duration) []time.Duration {
 			b.Fatal(err)
 		}
 	}
-	cfg := fmt.Sprintf(`settings { failLog = %q }
-sync { default.direct, source = %q, target = %q, delay = 0, init = false }`, filepath.Join(root, "fail.log"), src, dst)
+	cfg := fmt.Sprintf(`settings { failLog = %[3]q }
+sync { source = %[1]q, `+sinkKeys+` delay = 0, init = false }`, src, dst, filepath.Join(root, "fail.log"))
 	vm, c, err := luavm.LoadString("bench.lua", cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"github.com/luasync/luasync/runtime/pluginhost"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -82,10 +84,15 @@ func (d *Daemon) statusReport(now time.Time) []byte {
 			watches = w.Watches()
 		}
 		fmt.Fprintf(&b, "\nsync %s: source %s, watching %d directories\n", s.cfg.Name, s.cfg.Source, watches)
-		for _, p := range s.pools {
+		for _, t := range s.sinks {
+			p := t.pool
 			st := p.Stats()
 			fmt.Fprintf(&b, "  %s\n    pending %d, in flight %d, applied %d, retried %d, failed %d (see the fail log), batches %d\n",
 				p.Name(), st.Pending, st.InFlight, st.Applied, st.Retried, st.Failed, st.Batches)
+			if h, ok := t.Sink.(*pluginhost.Host); ok {
+				info := h.Info()
+				fmt.Fprintf(&b, "    plugin %s %s, pid %d, restarts %d\n", info.Name, info.Version, h.PID(), h.Restarts())
+			}
 			for i, pl := range d.planned {
 				if pl.pool == p {
 					fmt.Fprintf(&b, "    next full sync %s (%s %s%s)\n", when(next[i]), pl.key, pl.when, excluding(pl.scope))
