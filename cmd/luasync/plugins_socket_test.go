@@ -171,4 +171,3 @@ sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password
 		t.Fatalf("exit %d", code)
 	}
 }
-
