@@ -168,7 +168,11 @@ func checkPlugins(w io.Writer, s *config.Sync) error {
 		if p.Kind == "plugin" {
 			from = p.Path
 		}
-		fmt.Fprintf(w, "  plugin %s\t%s %s (%s), call timeout %s\n", p.Name, info.Name, info.Version, from, info.CallTimeout)
+		when := ""
+		if p.After == "mirror" {
+			when = ", after the mirror"
+		}
+		fmt.Fprintf(w, "  plugin %s\t%s %s (%s), call timeout %s%s\n", p.Name, info.Name, info.Version, from, info.CallTimeout, when)
 	}
 	return errors.Join(errs...)
 }
