@@ -150,6 +150,9 @@ sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password
 		writeFile(t, filepath.Join(src, n), n)
 		time.Sleep(5 * time.Millisecond)
 	}
+	if !strings.Contains(p.out.String(), "replaying the plugin's events from the fail log") {
+		t.Error("the changes that went to the fail log while the listener was down were not replayed from it")
+	}
 	var order []string
 	waitFor(t, "the listener to get the changes made while it was up", func() (bool, string) {
 		order = order[:0]
