@@ -344,3 +344,51 @@ sync { default.rsync, name = "www", source = %q, target = %q, rsync = { password
 		t.Fatalf("exit %d", code)
 	}
 }
+
+// An event a plugin fails outright (it will never work) goes to the fail
+// log and waits there for the next start, when the cause may be fixed;
+// it is not replayed while luasync runs, as events that ran out of
+// retries are.
+func TestPluginFailWaitsForTheNextStart(t *testing.T) {
+	root, src, events, cfg := testPluginSync(t, "retry = { attempts = 2, initial = 0.1, max = 0.3 }", "", `fail = { "bad" }`)
+	failLog := filepath.Join(root, "fail.log")
+	p := startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "bad"), "x")
+	writeFile(t, filepath.Join(src, "good"), "x")
+	waitFor(t, "the failed event in the fail log", func() (bool, string) {
+		b, _ := os.ReadFile(failLog)
+		return strings.Contains(string(b), `"path":"bad"`) && strings.Contains(string(b), `"final":true`), string(b)
+	})
+	time.Sleep(2 * time.Second) // several retry.max: an in-run replay would have come
+	count := func() (n int) {
+		for _, e := range pluginEvents(t, events) {
+			if e.path == "bad" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("the plugin got the failed event %d times while luasync ran; want once", n)
+	}
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	writeFile(t, cfg, strings.Replace(readFile(t, cfg), `fail = { "bad" }`, `fail = {}`, 1))
+	p = startRunning(t, cfg)
+	waitFor(t, "the failed event again, at the next start, and the fail log empty", func() (bool, string) {
+		b, _ := os.ReadFile(failLog)
+		settled := !strings.Contains(string(b), `"path":"bad"`)
+		return count() == 2 && settled, string(b)
+	})
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	must(t, err)
+	return string(b)
+}

@@ -198,7 +198,7 @@ func parseRules(cfg *sdk.Config) []rule {
 	if !cfg.Has("map") {
 		return nil
 	}
-	list, ok := cfg.Values["map"].([]any)
+	list, ok := sdk.AsList(cfg.Values["map"])
 	if !ok {
 		cfg.Errorf("map", "want a list of { match = REGEX, url = TEMPLATE } tables")
 		return nil

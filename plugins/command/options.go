@@ -152,7 +152,7 @@ func statuses(cfg *sdk.Config, key string, def []int) []int {
 		return def
 	}
 	v := cfg.Values[key]
-	list, isList := v.([]any)
+	list, isList := sdk.AsList(v)
 	if !isList {
 		list = []any{v}
 	}

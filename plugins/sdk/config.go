@@ -201,7 +201,7 @@ func (c *Config) Strings(key string) []string {
 	if s, isString := v.(string); isString {
 		return []string{s}
 	}
-	list, isList := v.([]any)
+	list, isList := AsList(v)
 	if !isList {
 		c.Errorf(key, "want a list of strings, got %s", kind(v))
 		return nil
@@ -278,4 +278,18 @@ func kind(v any) string {
 		return "a table"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// AsList is v as a list. An empty table is a list too: Lua has one kind of
+// table, and {} arrives as an empty object.
+func AsList(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case map[string]any:
+		if len(x) == 0 {
+			return []any{}, true
+		}
+	}
+	return nil, false
 }

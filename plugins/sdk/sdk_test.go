@@ -142,3 +142,19 @@ func TestOpNames(t *testing.T) {
 		t.Error("ParseOp(rename) did not fail")
 	}
 }
+
+// An empty Lua table arrives as an empty object; a list getter takes it
+// as the empty list it usually means.
+func TestEmptyTableIsAnEmptyList(t *testing.T) {
+	cfg := &sdk.Config{Values: map[string]any{"a": map[string]any{}, "b": []any{"x"}, "c": map[string]any{"k": "v"}}}
+	if got := cfg.Strings("a"); got == nil || len(got) != 0 {
+		t.Errorf("Strings(a) = %#v, want an empty list", got)
+	}
+	if got := cfg.Strings("b"); len(got) != 1 || got[0] != "x" {
+		t.Errorf("Strings(b) = %#v", got)
+	}
+	cfg.Strings("c")
+	if err := cfg.Err(); err == nil || !strings.Contains(err.Error(), "c: want a list of strings, got a table") {
+		t.Errorf("a table with keys as a list: %v", err)
+	}
+}

@@ -13,9 +13,10 @@ import (
 // a target's. A target then gets a full sync once it is likely back
 // (package sink); a plugin gets its fail log entries again instead, a
 // retry.max after the last of them went there, so that a plugin that was
-// down a while catches up without waiting for a restart. Entries are
-// removed once the plugin has settled what was replayed; what fails again
-// is written anew.
+// down a while catches up without waiting for a restart. An event the
+// plugin failed outright (Fail: it will never work) waits for the next
+// start, when the cause may have been fixed. Entries are removed once the
+// plugin has settled what was replayed; what fails again is written anew.
 
 // recovery is the replay state of one plugin's pool.
 type recovery struct {
@@ -26,8 +27,10 @@ type recovery struct {
 	failed   uint64
 	lastFail time.Time
 	// before, when set, is when entries were last replayed: once the pool
-	// is idle, entries older than it are removed.
+	// is idle, entries older than it are removed; final ones too if all
+	// were replayed (at start), else they stay for the next start.
 	before time.Time
+	all    bool
 }
 
 // recoverPlugins replays plugins' fail log entries as described above,
@@ -60,12 +63,14 @@ func (d *Daemon) recoverPlugin(r *recovery, now time.Time) {
 	}
 	if !r.before.IsZero() {
 		before, marker := r.before, d.runningSince(r.pool)
-		n, err := d.fails.Remove(r.pool.ID(), func(e faillog.Entry) bool { return e.Time.Before(before) && !e.Time.Equal(marker) })
+		n, err := d.fails.Remove(r.pool.ID(), func(e faillog.Entry) bool {
+			return e.Time.Before(before) && !e.Time.Equal(marker) && (r.all || !e.Final)
+		})
 		if err != nil {
 			d.log.Error("remove replayed events from the fail log", "sink", r.pool.Name(), "err", err)
 			return
 		}
-		r.before = time.Time{}
+		r.before, r.all = time.Time{}, false
 		d.log.Info("replayed fail log events settled; removed them from the fail log", "sink", r.pool.Name(), "entries", n)
 	}
 	if r.lastFail.IsZero() || now.Sub(r.lastFail) < r.wait {
@@ -81,14 +86,15 @@ func (d *Daemon) recoverPlugin(r *recovery, now time.Time) {
 		return
 	}
 	d.log.Info("replaying the plugin's events from the fail log", "sink", r.pool.Name(), "events", len(events))
-	r.before = time.Now()
+	r.before, r.all = time.Now(), false
 	for _, ev := range events {
 		r.pool.Add(ev)
 	}
 }
 
-// pluginEntries are the events the fail log holds for a plugin's pool,
-// but its running entry.
+// pluginEntries are the events the fail log holds for a plugin's pool
+// that may work now: all but its running entry and those the plugin said
+// will never work (they wait for the next start).
 func (d *Daemon) pluginEntries(p *sink.Pool) ([]event.Event, error) {
 	entries, _, err := d.fails.Load()
 	if err != nil {
@@ -97,7 +103,7 @@ func (d *Daemon) pluginEntries(p *sink.Pool) ([]event.Event, error) {
 	marker := d.runningSince(p)
 	var out []event.Event
 	for _, e := range entries {
-		if e.Sink == p.ID() && !e.Time.Equal(marker) {
+		if e.Sink == p.ID() && !e.Time.Equal(marker) && !e.Final {
 			out = append(out, e.Event)
 		}
 	}

@@ -158,7 +158,7 @@ func (d *Daemon) queuePluginStartup(t namedSink, failed []event.Event) {
 	d.recoveries = append(d.recoveries, r)
 	if len(failed) > 0 {
 		d.log.Warn("fail log has events from an earlier run; replaying them to the plugin", "sink", t.name, "events", len(failed))
-		r.before = time.Now()
+		r.before, r.all = time.Now(), true
 		for _, ev := range failed {
 			t.pool.Add(ev)
 		}

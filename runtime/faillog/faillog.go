@@ -21,6 +21,11 @@ type Entry struct {
 	Event    event.Event
 	Attempts int
 	Reason   string
+	// Final: the sink answered that this event will never work (Fail),
+	// rather than running out of retries or time. A sink that replays its
+	// entries while it runs (a plugin's) leaves final ones for the next
+	// start, when the cause may have been fixed.
+	Final bool
 }
 
 // Log is a fail log file, locked against other processes from Open to

@@ -25,6 +25,7 @@ type record struct {
 	IsDir    bool      `json:"dir,omitempty"`
 	Attempts int       `json:"attempts,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
+	Final    bool      `json:"final,omitempty"`
 }
 
 // Damage is a line of the fail log that does not decode: the tail of a
@@ -75,7 +76,7 @@ func damaged(n int, line []byte, err error) *Damage {
 
 func encode(buf *bytes.Buffer, e Entry) error {
 	r := record{Time: e.Time.UTC(), Sink: e.Sink, Op: e.Event.Op.String(), IsDir: e.Event.IsDir,
-		Attempts: e.Attempts, Reason: e.Reason}
+		Attempts: e.Attempts, Reason: e.Reason, Final: e.Final}
 	r.Path, r.PathB64 = pathFields(e.Event.Path)
 	r.From, r.FromB64 = pathFields(e.Event.From)
 	b, err := json.Marshal(r)
@@ -111,7 +112,7 @@ func decode(line []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	return Entry{Time: r.Time, Sink: r.Sink, Attempts: r.Attempts, Reason: r.Reason,
+	return Entry{Time: r.Time, Sink: r.Sink, Attempts: r.Attempts, Reason: r.Reason, Final: r.Final,
 		Event: event.Event{Op: op, Path: p, From: from, IsDir: r.IsDir}}, nil
 }
 

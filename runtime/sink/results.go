@@ -46,7 +46,9 @@ func (p *Pool) finish(j job, results []event.Result) {
 			failed = append(failed, p.entry(r, 1, now))
 			p.halt(r.Err)
 		default:
-			failed = append(failed, p.entry(r, 1, now))
+			e := p.entry(r, 1, now)
+			e.Final = true // the sink says it will never work
+			failed = append(failed, e)
 		}
 		if ended && r.Event.Op == event.Rescan && r.Event.Path == "" {
 			full = &results[i]
