@@ -56,7 +56,8 @@ func configErrorsToProto(err error) []*pluginv1.ConfigError {
 }
 
 func eventToProto(ev Event) *pluginv1.Event {
-	e := &pluginv1.Event{Id: ev.ID, Op: pluginv1.Op(ev.Op), Path: []byte(ev.Path), IsDir: ev.IsDir, Size: ev.Size}
+	e := &pluginv1.Event{Id: ev.ID, Op: pluginv1.Op(ev.Op), Path: []byte(ev.Path), IsDir: ev.IsDir, Size: ev.Size,
+		Again: ev.Again}
 	if ev.From != "" {
 		e.From = []byte(ev.From)
 	}
@@ -67,7 +68,8 @@ func eventToProto(ev Event) *pluginv1.Event {
 }
 
 func eventFromProto(e *pluginv1.Event) Event {
-	ev := Event{ID: e.Id, Op: Op(e.Op), Path: string(e.Path), From: string(e.From), IsDir: e.IsDir, Size: e.Size}
+	ev := Event{ID: e.Id, Op: Op(e.Op), Path: string(e.Path), From: string(e.From), IsDir: e.IsDir, Size: e.Size,
+		Again: e.Again}
 	if e.Time != nil {
 		ev.Time = e.Time.AsTime()
 	}

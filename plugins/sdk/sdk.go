@@ -82,6 +82,12 @@ type Event struct {
 	IsDir bool
 	Time  time.Time // when luasync handed it over (the batch's start)
 	Size  int64     // the file's size when last seen, -1 if unknown
+	// Again: the event was sent before, to a process that died or hung
+	// before answering, so it may have been handled. A move is the one
+	// event that does harm twice: with Again, check that From still holds
+	// what was moved, or apply it as a delete of From and a change of all
+	// of Path.
+	Again bool
 }
 
 // Outcome is what became of an event.

@@ -73,7 +73,7 @@ func TestRoundTrip(t *testing.T) {
 		{ID: 1, Op: sdk.Create, Path: odd, Time: when, Size: 42},
 		{ID: 2, Op: sdk.Modify, Path: "b"},
 		{ID: 3, Op: sdk.Delete, Path: "c", IsDir: true},
-		{ID: 4, Op: sdk.Move, Path: "d", From: "e\x01"},
+		{ID: 4, Op: sdk.Move, Path: "d", From: "e\x01", Again: true},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestRoundTrip(t *testing.T) {
 	if g := p.got[0]; g.Path != odd || !g.Time.Equal(when) || g.Size != 42 {
 		t.Errorf("event 1 arrived as %+v", g)
 	}
-	if g := p.got[3]; g.From != "e\x01" || g.Op != sdk.Move {
+	if g := p.got[3]; g.From != "e\x01" || g.Op != sdk.Move || !g.Again {
 		t.Errorf("event 4 arrived as %+v", g)
 	}
 	if g := p.got[2]; !g.IsDir {

@@ -45,6 +45,7 @@ func (h *Host) Apply(ctx context.Context, b event.Batch) []event.Result {
 		send = append(send, sdk.Event{ID: uint64(i), Op: op, Path: ev.Path, From: ev.From,
 			IsDir: ev.IsDir, Time: now, Size: size})
 	}
+	h.markAgain(send)
 	var down error // set once the plugin is out of reach: the rest is Retry at once
 	for len(send) > 0 {
 		n := h.chunk(send)
@@ -102,6 +103,7 @@ func (h *Host) deliver(ctx context.Context, evs []sdk.Event) (res []sdk.Result, 
 			return res, true, nil
 		}
 		if ctx.Err() != nil {
+			h.doubt(evs) // the process may have handled them before ctx ended
 			return nil, false, fmt.Errorf("plugin call abandoned: %w", ctx.Err())
 		}
 		if !lost(p, err) {
@@ -110,9 +112,13 @@ func (h *Host) deliver(ctx context.Context, evs []sdk.Event) (res []sdk.Result, 
 			return nil, true, err
 		}
 		h.broken(p, err)
+		for i := range evs {
+			evs[i].Again = true // the lost process may have handled them
+		}
 		if attempt == redeliveries {
 			h.log.Warn("plugin process lost under the same events again; giving them back to retry later",
 				"events", len(evs), "attempts", attempt+1, "err", err)
+			h.doubt(evs)
 			return nil, false, fmt.Errorf("plugin process lost %d times under this call: %w", attempt+1, err)
 		}
 		h.log.Debug("plugin process lost under a call; sending it again", "events", len(evs), "err", err)
@@ -226,4 +232,45 @@ func (p *proc) timeout(o Options) time.Duration {
 		return o.Timeout
 	}
 	return max(DefaultTimeout, p.callTimeout)
+}
+
+// doubt is an event's identity across batches, for Host.doubtful.
+type doubt struct {
+	op         sdk.Op
+	path, from string
+}
+
+// doubtfulMax bounds Host.doubtful: past it the oldest doubts are not
+// worth a lock-step with the queue (an event merged with a later one
+// changes identity anyway), and the set is cleared.
+const doubtfulMax = 100_000
+
+// doubt records events that a process may have handled before it was
+// lost, and that go back to the pool unanswered.
+func (h *Host) doubt(evs []sdk.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.doubtful)+len(evs) > doubtfulMax {
+		clear(h.doubtful)
+	}
+	for _, ev := range evs {
+		h.doubtful[doubt{ev.Op, ev.Path, ev.From}] = true
+	}
+}
+
+// markAgain sets Again on the events of evs that a lost process may have
+// handled, and forgets them.
+func (h *Host) markAgain(evs []sdk.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.doubtful) == 0 {
+		return
+	}
+	for i, ev := range evs {
+		k := doubt{ev.Op, ev.Path, ev.From}
+		if h.doubtful[k] {
+			evs[i].Again = true
+			delete(h.doubtful, k)
+		}
+	}
 }

@@ -41,6 +41,11 @@ type Host struct {
 	fails    int
 	restarts int
 	closed   bool
+
+	// doubtful holds the events a process may have handled before it died
+	// or hung unanswered, and that went back to the pool: the next time
+	// they are sent, they go with Again set (apply.go). Guarded by mu.
+	doubtful map[doubt]bool
 }
 
 // Checked is what Check learnt of a plugin: its Info, and how long a call
@@ -73,7 +78,8 @@ func Start(ctx context.Context, o Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{o: o, log: log, info: p.info, cur: p, up: make(chan struct{}), maxBatch: p.info.MaxBatch}
+	h := &Host{o: o, log: log, info: p.info, cur: p, up: make(chan struct{}), maxBatch: p.info.MaxBatch,
+		doubtful: map[doubt]bool{}}
 	close(h.up)
 	if h.maxBatch <= 0 {
 		h.maxBatch = DefaultMaxBatch

@@ -106,6 +106,7 @@ type handled struct {
 	pid        int
 	op         string
 	path, from string
+	again      bool // the event said it was sent before
 }
 
 func readHandled(t *testing.T, file string) []handled {
@@ -127,12 +128,12 @@ func readHandled(t *testing.T, file string) []handled {
 		pid, rest, _ := strings.Cut(sc.Text(), " ")
 		op, rest, _ := strings.Cut(rest, " ")
 		path, rest := unquoteFirst(t, rest)
-		from, _ := unquoteFirst(t, strings.TrimPrefix(rest, " "))
+		from, rest := unquoteFirst(t, strings.TrimPrefix(rest, " "))
 		n, err := strconv.Atoi(pid)
 		if err != nil {
 			t.Fatalf("bad line %q", sc.Text())
 		}
-		out = append(out, handled{pid: n, op: op, path: path, from: from})
+		out = append(out, handled{pid: n, op: op, path: path, from: from, again: rest == " again"})
 	}
 	return out
 }

@@ -127,9 +127,12 @@ func TestHungPluginIsKilledAndEventsRedelivered(t *testing.T) {
 	var got []string
 	for _, g := range readHandled(t, logFile) {
 		got = append(got, fmt.Sprintf("%s@%v", g.path, g.pid == first))
+		if g.again == (g.pid == first) {
+			t.Errorf("%s in process %d (first %d) came with again=%t; want it set on the second sending alone", g.path, g.pid, first, g.again)
+		}
 	}
 	// The first process saw "before" and hung on "hang"; the second got
-	// the whole call again.
+	// the whole call again, marked as sent before.
 	if want := "before@true before@false hang@false after@false"; strings.Join(got, " ") != want {
 		t.Errorf("handled %q, want %q", strings.Join(got, " "), want)
 	}
@@ -150,8 +153,20 @@ func TestPluginDyingUnderEveryCallIsGivenUp(t *testing.T) {
 			t.Errorf("%v: %v %v, want Retry after 4 attempts", r.Event, r.Outcome, r.Err)
 		}
 	}
-	if got := len(readHandled(t, logFile)); got != 4 {
-		t.Errorf("the plugin got the call %d times, want 4", got)
+	got := readHandled(t, logFile)
+	if len(got) != 4 {
+		t.Errorf("the plugin got the call %d times, want 4", len(got))
+	}
+	for i, g := range got {
+		if g.again != (i > 0) {
+			t.Errorf("sending %d came with again=%t", i+1, g.again)
+		}
+	}
+	// What the pool sends again later is marked too: the lost processes
+	// may have handled it. (This one dies too; the mark is what counts.)
+	h.Apply(context.Background(), creates("doomed"))
+	if got := readHandled(t, logFile); len(got) < 5 || got[4].path != "doomed" || !got[4].again {
+		t.Errorf("the pool's next sending of a doubtful event: %+v, want it marked again", got[4:])
 	}
 	// Restarts waited 100ms, 200ms and 400ms: a lower bound, which a slow
 	// machine only exceeds.

@@ -16,7 +16,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0cplugin.proto\x12\x11luasync.plugin.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n\x0bInfoRequest\"\x92\x01\n\x0cInfoResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12&\n\x07\x61\x63\x63\x65pts\x18\x03 \x03(\x0e\x32\x15.luasync.plugin.v1.Op\x12\x11\n\tmax_batch\x18\x04 \x01(\x05\x12\x15\n\rmax_in_flight\x18\x05 \x01(\x05\x12\x11\n\tno_replay\x18\x06 \x01(\x08\"h\n\x10\x43onfigureRequest\x12\'\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04sync\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\x0c\x12\r\n\x05\x63heck\x18\x04 \x01(\x08\"t\n\x11\x43onfigureResponse\x12.\n\x06\x65rrors\x18\x01 \x03(\x0b\x32\x1e.luasync.plugin.v1.ConfigError\x12/\n\x0c\x63\x61ll_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"+\n\x0b\x43onfigError\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x9a\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\x04\x12!\n\x02op\x18\x02 \x01(\x0e\x32\x15.luasync.plugin.v1.Op\x12\x0c\n\x04path\x18\x03 \x01(\x0c\x12\x0c\n\x04\x66rom\x18\x04 \x01(\x0c\x12\x0e\n\x06is_dir\x18\x05 \x01(\x08\x12(\n\x04time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04size\x18\x07 \x01(\x03\"9\n\rHandleRequest\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.luasync.plugin.v1.Event\"Q\n\x06Result\x12\n\n\x02id\x18\x01 \x01(\x04\x12+\n\x07outcome\x18\x02 \x01(\x0e\x32\x1a.luasync.plugin.v1.Outcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\"<\n\x0eHandleResponse\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.luasync.plugin.v1.Result*n\n\x02Op\x12\x12\n\x0eOP_UNSPECIFIED\x10\x00\x12\r\n\tOP_CREATE\x10\x01\x12\r\n\tOP_MODIFY\x10\x02\x12\r\n\tOP_ATTRIB\x10\x03\x12\r\n\tOP_DELETE\x10\x04\x12\x0b\n\x07OP_MOVE\x10\x05\x12\x0b\n\x07OP_FULL\x10\x06*W\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x0e\n\nOUTCOME_OK\x10\x01\x12\x11\n\rOUTCOME_RETRY\x10\x02\x12\x10\n\x0cOUTCOME_FAIL\x10\x03\x32\xf8\x01\n\x06Plugin\x12G\n\x04Info\x12\x1e.luasync.plugin.v1.InfoRequest\x1a\x1f.luasync.plugin.v1.InfoResponse\x12V\n\tConfigure\x12#.luasync.plugin.v1.ConfigureRequest\x1a$.luasync.plugin.v1.ConfigureResponse\x12M\n\x06Handle\x12 .luasync.plugin.v1.HandleRequest\x1a!.luasync.plugin.v1.HandleResponseB1Z/github.com/luasync/luasync/plugins/sdk/pluginv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0cplugin.proto\x12\x11luasync.plugin.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n\x0bInfoRequest\"\x92\x01\n\x0cInfoResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12&\n\x07\x61\x63\x63\x65pts\x18\x03 \x03(\x0e\x32\x15.luasync.plugin.v1.Op\x12\x11\n\tmax_batch\x18\x04 \x01(\x05\x12\x15\n\rmax_in_flight\x18\x05 \x01(\x05\x12\x11\n\tno_replay\x18\x06 \x01(\x08\"h\n\x10\x43onfigureRequest\x12\'\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04sync\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\x0c\x12\r\n\x05\x63heck\x18\x04 \x01(\x08\"t\n\x11\x43onfigureResponse\x12.\n\x06\x65rrors\x18\x01 \x03(\x0b\x32\x1e.luasync.plugin.v1.ConfigError\x12/\n\x0c\x63\x61ll_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"+\n\x0b\x43onfigError\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xa9\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\x04\x12!\n\x02op\x18\x02 \x01(\x0e\x32\x15.luasync.plugin.v1.Op\x12\x0c\n\x04path\x18\x03 \x01(\x0c\x12\x0c\n\x04\x66rom\x18\x04 \x01(\x0c\x12\x0e\n\x06is_dir\x18\x05 \x01(\x08\x12(\n\x04time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04size\x18\x07 \x01(\x03\x12\r\n\x05\x61gain\x18\x08 \x01(\x08\"9\n\rHandleRequest\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.luasync.plugin.v1.Event\"Q\n\x06Result\x12\n\n\x02id\x18\x01 \x01(\x04\x12+\n\x07outcome\x18\x02 \x01(\x0e\x32\x1a.luasync.plugin.v1.Outcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\"<\n\x0eHandleResponse\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.luasync.plugin.v1.Result*n\n\x02Op\x12\x12\n\x0eOP_UNSPECIFIED\x10\x00\x12\r\n\tOP_CREATE\x10\x01\x12\r\n\tOP_MODIFY\x10\x02\x12\r\n\tOP_ATTRIB\x10\x03\x12\r\n\tOP_DELETE\x10\x04\x12\x0b\n\x07OP_MOVE\x10\x05\x12\x0b\n\x07OP_FULL\x10\x06*W\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x0e\n\nOUTCOME_OK\x10\x01\x12\x11\n\rOUTCOME_RETRY\x10\x02\x12\x10\n\x0cOUTCOME_FAIL\x10\x03\x32\xf8\x01\n\x06Plugin\x12G\n\x04Info\x12\x1e.luasync.plugin.v1.InfoRequest\x1a\x1f.luasync.plugin.v1.InfoResponse\x12V\n\tConfigure\x12#.luasync.plugin.v1.ConfigureRequest\x1a$.luasync.plugin.v1.ConfigureResponse\x12M\n\x06Handle\x12 .luasync.plugin.v1.HandleRequest\x1a!.luasync.plugin.v1.HandleResponseB1Z/github.com/luasync/luasync/plugins/sdk/pluginv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'plugin_pb2', globals())
@@ -24,10 +24,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z/github.com/luasync/luasync/plugins/sdk/pluginv1'
-  _OP._serialized_start=924
-  _OP._serialized_end=1034
-  _OUTCOME._serialized_start=1036
-  _OUTCOME._serialized_end=1123
+  _OP._serialized_start=939
+  _OP._serialized_end=1049
+  _OUTCOME._serialized_start=1051
+  _OUTCOME._serialized_end=1138
   _INFOREQUEST._serialized_start=130
   _INFOREQUEST._serialized_end=143
   _INFORESPONSE._serialized_start=146
@@ -39,13 +39,13 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CONFIGERROR._serialized_start=518
   _CONFIGERROR._serialized_end=561
   _EVENT._serialized_start=564
-  _EVENT._serialized_end=718
-  _HANDLEREQUEST._serialized_start=720
-  _HANDLEREQUEST._serialized_end=777
-  _RESULT._serialized_start=779
-  _RESULT._serialized_end=860
-  _HANDLERESPONSE._serialized_start=862
-  _HANDLERESPONSE._serialized_end=922
-  _PLUGIN._serialized_start=1126
-  _PLUGIN._serialized_end=1374
+  _EVENT._serialized_end=733
+  _HANDLEREQUEST._serialized_start=735
+  _HANDLEREQUEST._serialized_end=792
+  _RESULT._serialized_start=794
+  _RESULT._serialized_end=875
+  _HANDLERESPONSE._serialized_start=877
+  _HANDLERESPONSE._serialized_end=937
+  _PLUGIN._serialized_start=1141
+  _PLUGIN._serialized_end=1389
 # @@protoc_insertion_point(module_scope)

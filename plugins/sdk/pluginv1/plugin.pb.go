@@ -487,7 +487,13 @@ type Event struct {
 	// time is when luasync handed the event over (the batch's start).
 	Time *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=time,proto3" json:"time,omitempty"`
 	// size is the file's size when luasync last saw it, or -1 if unknown.
-	Size          int64 `protobuf:"varint,7,opt,name=size,proto3" json:"size,omitempty"`
+	Size int64 `protobuf:"varint,7,opt,name=size,proto3" json:"size,omitempty"`
+	// again: the event was sent before, to a process that died or hung
+	// before it answered, so it may have been handled already. Most events
+	// bear handling twice (they say what changed, not how); a move does
+	// not: when again is set, check that from still holds what was moved
+	// (or treat the move as a delete of from and a change of all of path).
+	Again         bool `protobuf:"varint,8,opt,name=again,proto3" json:"again,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -569,6 +575,13 @@ func (x *Event) GetSize() int64 {
 		return x.Size
 	}
 	return 0
+}
+
+func (x *Event) GetAgain() bool {
+	if x != nil {
+		return x.Again
+	}
+	return false
 }
 
 type HandleRequest struct {
@@ -744,7 +757,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\"9\n" +
 	"\vConfigError\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xc1\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xd7\x01\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x02op\x18\x02 \x01(\x0e2\x15.luasync.plugin.v1.OpR\x02op\x12\x12\n" +
@@ -752,7 +765,8 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04from\x18\x04 \x01(\fR\x04from\x12\x15\n" +
 	"\x06is_dir\x18\x05 \x01(\bR\x05isDir\x12.\n" +
 	"\x04time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x12\n" +
-	"\x04size\x18\a \x01(\x03R\x04size\"A\n" +
+	"\x04size\x18\a \x01(\x03R\x04size\x12\x14\n" +
+	"\x05again\x18\b \x01(\bR\x05again\"A\n" +
 	"\rHandleRequest\x120\n" +
 	"\x06events\x18\x01 \x03(\v2\x18.luasync.plugin.v1.EventR\x06events\"f\n" +
 	"\x06Result\x12\x0e\n" +

@@ -2,23 +2,33 @@
 // package direct: the torture test's "plugin" sink. A mirror is the
 // strictest check of a plugin's events: a change that never reaches the
 // plugin, or reaches it wrong (a move's names, a lost directory), shows as
-// a difference between the trees. Config: target (the mirror directory).
-// At Configure it brings the mirror level with a full sync (a plugin gets
-// no startup sync of its own); luasync watches the source by then, so
-// what changes meanwhile follows as events.
+// a difference between the trees. Config: target (the mirror directory);
+// crash_every (exit, unanswered, after a batch that brings the events it
+// applied to a multiple of this: luasync must restart it and send the
+// batch again); started (a file made at the first start).
+//
+// At its first start it brings the mirror level with a full sync (a
+// plugin gets no startup sync of its own; luasync watches the source by
+// then, so what changes meanwhile follows as events). A restart does not:
+// it must get what it missed from luasync.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/luasync/luasync/plugins/sdk"
 	"github.com/luasync/luasync/runtime/direct"
 	"github.com/luasync/luasync/runtime/event"
 )
 
-type mirror struct{ sink *direct.Sink }
+type mirror struct {
+	sink       *direct.Sink
+	crashEvery int
+	applied    int
+}
 
 var _ sdk.Plugin = (*mirror)(nil)
 
@@ -28,6 +38,8 @@ func (m *mirror) Info() sdk.Info { return sdk.Info{Name: "mirrorplugin", Version
 
 func (m *mirror) Configure(ctx context.Context, cfg *sdk.Config) error {
 	target := cfg.Required("target")
+	m.crashEvery = cfg.Int("crash_every", 0, 0, 1<<30)
+	started := cfg.String("started", "")
 	if err := cfg.Err(); err != nil || cfg.Check {
 		return err
 	}
@@ -36,8 +48,16 @@ func (m *mirror) Configure(ctx context.Context, cfg *sdk.Config) error {
 		return err
 	}
 	m.sink = s
+	if started != "" {
+		if _, err := os.Stat(started); err == nil {
+			return nil // a restart
+		}
+	}
 	if r := s.Apply(ctx, event.Batch{{Op: event.Rescan, IsDir: true}}); r[0].Outcome != event.OK {
 		return fmt.Errorf("first full sync to %s: %w", target, r[0].Err)
+	}
+	if started != "" {
+		return os.WriteFile(started, nil, 0o644)
 	}
 	return nil
 }
@@ -49,18 +69,54 @@ func (m *mirror) Handle(ctx context.Context, events []sdk.Event) []sdk.Result {
 	if m.sink == nil {
 		return sdk.All(events, sdk.Retry, errors.New("not configured"))
 	}
-	batch := make(event.Batch, len(events))
+	// A move sent again may have been made already, and since then From
+	// may hold something new: made again, it would move that. Apply it as
+	// what it comes to instead, a delete of From and a change of all of
+	// Path. of maps each applied event to the one it stands for.
+	var batch event.Batch
+	var of []int
 	for i, ev := range events {
-		batch[i] = event.Event{Op: ops[ev.Op], Path: ev.Path, From: ev.From, IsDir: ev.IsDir}
+		e := event.Event{Op: ops[ev.Op], Path: ev.Path, From: ev.From, IsDir: ev.IsDir}
+		if ev.Op == sdk.Move && ev.Again {
+			whole := event.Event{Op: event.Modify, Path: ev.Path}
+			if ev.IsDir {
+				whole = event.Event{Op: event.Rescan, Path: ev.Path, IsDir: true}
+			}
+			batch = append(batch, event.Event{Op: event.Delete, Path: ev.From, IsDir: ev.IsDir}, whole)
+			of = append(of, i, i)
+			continue
+		}
+		batch = append(batch, e)
+		of = append(of, i)
+	}
+	results := m.sink.Apply(ctx, batch)
+	if before := m.applied; m.crashEvery > 0 {
+		m.applied += len(events)
+		if m.applied/m.crashEvery > before/m.crashEvery {
+			sdk.Log.Warn("mirrorplugin: crashing as told, the batch applied and unanswered", "events", len(events))
+			os.Exit(3)
+		}
 	}
 	out := make([]sdk.Result, len(events))
-	for i, r := range m.sink.Apply(ctx, batch) {
-		out[i] = sdk.Result{ID: events[i].ID, Outcome: outcomes[r.Outcome]}
-		if r.Err != nil {
-			out[i].Reason = r.Err.Error()
+	for i, ev := range events {
+		out[i] = sdk.Done(ev)
+	}
+	for j, r := range results {
+		o := &out[of[j]]
+		if r.Outcome != event.OK && worse(outcomes[r.Outcome], o.Outcome) {
+			o.Outcome = outcomes[r.Outcome]
+			if r.Err != nil {
+				o.Reason = r.Err.Error()
+			}
 		}
 	}
 	return out
+}
+
+// worse orders outcomes: Fail over Retry over OK.
+func worse(a, b sdk.Outcome) bool {
+	rank := map[sdk.Outcome]int{sdk.OK: 0, sdk.Retry: 1, sdk.Fail: 2}
+	return rank[a] > rank[b]
 }
 
 var outcomes = map[event.Outcome]sdk.Outcome{event.OK: sdk.OK, event.Retry: sdk.Retry, event.Fail: sdk.Fail, event.Stop: sdk.Fail}

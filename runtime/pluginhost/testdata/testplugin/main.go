@@ -2,7 +2,8 @@
 // a real subprocess. Its config says how to misbehave:
 //
 //	log          file to append each handled event to, one line each:
-//	             pid, op, strconv-quoted path and from
+//	             pid, op, strconv-quoted path and from, and "again" if
+//	             the event says it was sent before
 //	calls        file to append a line per Handle call to: pid, the
 //	             number of events, the calls in flight at its start
 //	delay        how long each Handle call takes
@@ -107,7 +108,11 @@ func (p *testPlugin) Handle(ctx context.Context, events []sdk.Event) []sdk.Resul
 			p.startChild()
 			select {} // ignore ctx too: a real hang
 		}
-		p.appendLine(p.log, fmt.Sprintf("%d %s %s %s", os.Getpid(), ev.Op, strconv.Quote(ev.Path), strconv.Quote(ev.From)))
+		line := fmt.Sprintf("%d %s %s %s", os.Getpid(), ev.Op, strconv.Quote(ev.Path), strconv.Quote(ev.From))
+		if ev.Again {
+			line += " again"
+		}
+		p.appendLine(p.log, line)
 		if p.crashAfter > 0 && p.handled.Add(1) >= int64(p.crashAfter) {
 			os.Exit(3)
 		}
