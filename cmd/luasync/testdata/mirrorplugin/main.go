@@ -3,9 +3,11 @@
 // strictest check of a plugin's events: a change that never reaches the
 // plugin, or reaches it wrong (a move's names, a lost directory), shows as
 // a difference between the trees. Config: target (the mirror directory);
-// crash_every (exit, unanswered, after a batch that brings the events it
-// applied to a multiple of this: luasync must restart it and send the
-// batch again); started (a file made at the first start).
+// started (a file made at the first start, and kept up to date with how
+// many events were applied since the last crash); crash_every (apply a
+// batch and exit without answering when at least this many events were
+// applied since the last crash, across restarts: luasync must restart the
+// plugin and send the batch again, which then goes through).
 //
 // At its first start it brings the mirror level with a full sync (a
 // plugin gets no startup sync of its own; luasync watches the source by
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/luasync/luasync/plugins/sdk"
 	"github.com/luasync/luasync/runtime/direct"
@@ -27,7 +30,8 @@ import (
 type mirror struct {
 	sink       *direct.Sink
 	crashEvery int
-	applied    int
+	started    string
+	applied    int // since the last crash, kept in started
 }
 
 var _ sdk.Plugin = (*mirror)(nil)
@@ -48,18 +52,25 @@ func (m *mirror) Configure(ctx context.Context, cfg *sdk.Config) error {
 		return err
 	}
 	m.sink = s
+	m.started = started
 	if started != "" {
-		if _, err := os.Stat(started); err == nil {
+		if b, err := os.ReadFile(started); err == nil {
+			m.applied, _ = strconv.Atoi(string(b))
 			return nil // a restart
 		}
 	}
 	if r := s.Apply(ctx, event.Batch{{Op: event.Rescan, IsDir: true}}); r[0].Outcome != event.OK {
 		return fmt.Errorf("first full sync to %s: %w", target, r[0].Err)
 	}
-	if started != "" {
-		return os.WriteFile(started, nil, 0o644)
+	return m.save()
+}
+
+// save writes how many events were applied since the last crash.
+func (m *mirror) save() error {
+	if m.started == "" {
+		return nil
 	}
-	return nil
+	return os.WriteFile(m.started, []byte(strconv.Itoa(m.applied)), 0o644)
 }
 
 var ops = map[sdk.Op]event.Op{sdk.Create: event.Create, sdk.Modify: event.Modify, sdk.Attrib: event.Attrib,
@@ -90,12 +101,16 @@ func (m *mirror) Handle(ctx context.Context, events []sdk.Event) []sdk.Result {
 		of = append(of, i)
 	}
 	results := m.sink.Apply(ctx, batch)
-	if before := m.applied; m.crashEvery > 0 {
-		m.applied += len(events)
-		if m.applied/m.crashEvery > before/m.crashEvery {
+	if m.crashEvery > 0 && m.applied >= m.crashEvery {
+		m.applied = 0
+		if err := m.save(); err == nil {
 			sdk.Log.Warn("mirrorplugin: crashing as told, the batch applied and unanswered", "events", len(events))
 			os.Exit(3)
 		}
+	}
+	m.applied += len(events)
+	if err := m.save(); err != nil {
+		return sdk.All(events, sdk.Retry, err)
 	}
 	out := make([]sdk.Result, len(events))
 	for i, ev := range events {
