@@ -392,3 +392,46 @@ func readFile(t *testing.T, path string) string {
 	must(t, err)
 	return string(b)
 }
+
+// A plugin that takes no replays (Info.NoReplay) never gets an event
+// again from the fail log: what it failed stays there for the operator,
+// and a start says so.
+func TestPluginThatTakesNoReplays(t *testing.T) {
+	t.Setenv("TESTPLUGIN_NO_REPLAY", "1") // luasync passes its environment on to the plugin
+	root, src, events, cfg := testPluginSync(t, "retry = { attempts = 1, initial = 0.1, max = 0.2 }", "", `fail = { "bad" }`)
+	failLog := filepath.Join(root, "fail.log")
+	p := startRunning(t, cfg)
+	writeFile(t, filepath.Join(src, "bad"), "x")
+	waitFor(t, "the failed event in the fail log", func() (bool, string) {
+		return strings.Contains(readFileOr(failLog), `"path":"bad"`), readFileOr(failLog)
+	})
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	p = startRunning(t, cfg)
+	waitFor(t, "the start to say the entry stays", func() (bool, string) {
+		return strings.Contains(p.out.String(), "for a plugin that takes no replays; they stay in the fail log"), p.out.String()
+	})
+	writeFile(t, filepath.Join(src, "later"), "x")
+	waitFor(t, "a later change", func() (bool, string) { return seenAll(t, events, []string{"later"}) })
+	n := 0
+	for _, e := range pluginEvents(t, events) {
+		if e.path == "bad" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the plugin got the failed event %d times; want once, no replay", n)
+	}
+	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if fl := readFileOr(failLog); !strings.Contains(fl, `"path":"bad"`) || strings.Contains(fl, "luasync was running") {
+		t.Errorf("fail log after a clean stop: %s\nwant the failed event, and no running entry", fl)
+	}
+}
+
+func readFileOr(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}

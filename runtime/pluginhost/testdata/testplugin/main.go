@@ -19,7 +19,8 @@
 //	call_timeout what Configure says a call may take
 //
 // Its Info comes from the environment: TESTPLUGIN_MAX_BATCH,
-// TESTPLUGIN_MAX_IN_FLIGHT, TESTPLUGIN_ACCEPTS (comma-separated op names).
+// TESTPLUGIN_MAX_IN_FLIGHT, TESTPLUGIN_ACCEPTS (comma-separated op names),
+// TESTPLUGIN_NO_REPLAY (1: the plugin takes no replays).
 package main
 
 import (
@@ -56,6 +57,7 @@ func (p *testPlugin) Info() sdk.Info {
 	info := sdk.Info{Name: "testplugin", Version: "1.0"}
 	info.MaxBatch, _ = strconv.Atoi(os.Getenv("TESTPLUGIN_MAX_BATCH"))
 	info.MaxInFlight, _ = strconv.Atoi(os.Getenv("TESTPLUGIN_MAX_IN_FLIGHT"))
+	info.NoReplay = os.Getenv("TESTPLUGIN_NO_REPLAY") == "1"
 	if s := os.Getenv("TESTPLUGIN_ACCEPTS"); s != "" {
 		for name := range strings.SplitSeq(s, ",") {
 			op, err := sdk.ParseOp(name)
