@@ -37,6 +37,10 @@ func (p *Probe) handle(buf []byte, now time.Time) {
 		nameBytes := buf[off+unix.SizeofInotifyEvent : off+unix.SizeofInotifyEvent+int(ev.Len)]
 		off += unix.SizeofInotifyEvent + int(ev.Len)
 		p.mu.Lock()
+		if p.stopped {
+			p.mu.Unlock()
+			return
+		}
 		p.events++
 		p.last = now
 		if err := p.event(ev.Wd, ev.Mask, cstring(nameBytes), now); err != nil && p.err == nil {

@@ -34,6 +34,7 @@ type Probe struct {
 	last      time.Time
 	overflows int
 	err       error
+	stopped   bool // Stop was called
 }
 
 // Start watches every directory under root, now and as they appear.
@@ -63,6 +64,11 @@ func Start(root string) (*Probe, error) {
 
 // Stop ends the watch and returns the first error the watch loop met.
 func (p *Probe) Stop() error {
+	// Events the loop has read but not handled are dropped from here on:
+	// handling one could add a watch on the descriptor closed below.
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
 	p.file.Close()
 	<-p.done
 	p.mu.Lock()
